@@ -1,0 +1,35 @@
+# WeightPort — build, test, demo and benchmarks. Every target installs what it needs first.
+SWIFT ?= swift
+DEB_PACKAGES := libhdf5-dev libzip-dev libopenblas-dev pkg-config
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := .build/release/weightport
+
+.PHONY: deps build test demo bench fixtures venv clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product weightport
+
+test: deps
+	$(SWIFT) test --disable-swift-testing
+
+venv:
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -c "import torch, torchvision, timm, numpy, h5py, safetensors, google.protobuf" 2>/dev/null || \
+	  $(PY) -m pip install -q torch torchvision timm numpy h5py safetensors protobuf pytest
+
+fixtures: venv
+	$(PY) fixtures/generate.py
+
+bench: build venv
+	$(PY) bench/run.py --weightport $(BIN)
+
+clean:
+	rm -rf .build

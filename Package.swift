@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Debian keeps the serial HDF5 headers outside the default include path; only the C shim needs them.
+let hdf5CFlags: [CSetting] = [.unsafeFlags(["-I/usr/include/hdf5/serial"])]
+
+let package = Package(
+    name: "WeightPort",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "WeightPort", targets: ["WeightPort"]),
+        .executable(name: "weightport", targets: ["weightport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: the only code that includes the system headers.
+        .target(name: "CHDF5", cSettings: hdf5CFlags, linkerSettings: [.linkedLibrary("hdf5_serial")]),
+        .target(name: "CLibzip", linkerSettings: [.linkedLibrary("zip")]),
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+
+        // Layers, dependencies pointing one way.
+        .target(name: "WeightPortCore"),
+        .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CLibzip"]),
+        .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
+        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore"]),
+        .target(name: "WeightPortModels", dependencies: ["WeightPortCore"]),
+        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "COpenBLAS"]),
+        .target(name: "WeightPort", dependencies: [
+            "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping",
+            "WeightPortModels", "WeightPortReference",
+        ]),
+        .executableTarget(name: "weightport", dependencies: [
+            "WeightPort",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Locates fixtures/ for every test target.
+        .target(name: "WeightPortTestSupport", dependencies: ["WeightPortCore"], path: "Tests/WeightPortTestSupport"),
+        .testTarget(name: "WeightPortCoreTests", dependencies: ["WeightPortCore", "WeightPortTestSupport"]),
+        .testTarget(name: "WeightPortFormatsTests", dependencies: [
+            "WeightPortFormats", "WeightPortHDF5", "WeightPort", "WeightPortTestSupport",
+        ]),
+        .testTarget(name: "WeightPortReferenceTests", dependencies: [
+            "WeightPortReference", "WeightPortModels", "WeightPortFormats", "WeightPortTestSupport",
+        ]),
+        .testTarget(name: "WeightPortCLITests", dependencies: ["WeightPort", "WeightPortTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

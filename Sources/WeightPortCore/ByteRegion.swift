@@ -1,0 +1,60 @@
+import Foundation
+
+/// An immutable run of bytes that keeps its owner (a mapped file or an owned buffer) alive.
+///
+/// Readers slice regions out of a mapped file instead of copying, so a tensor read from a
+/// 250 MB checkpoint costs no memory beyond the page cache until its values are converted.
+public struct ByteRegion: @unchecked Sendable {
+    // Safe to share across threads: the bytes are never mutated after creation.
+    private let owner: AnyObject?
+    public let base: UnsafeRawPointer
+    public let count: Int
+
+    init(owner: AnyObject?, base: UnsafeRawPointer, count: Int) {
+        self.owner = owner
+        self.base = base
+        self.count = count
+    }
+
+    /// A region holding a copy of `bytes`.
+    public init<C: Collection>(copying bytes: C) where C.Element == UInt8 {
+        let box = OwnedBytes(count: bytes.count)
+        if !bytes.isEmpty {
+            let typed = box.pointer.bindMemory(to: UInt8.self, capacity: bytes.count)
+            _ = UnsafeMutableBufferPointer(start: typed, count: bytes.count).initialize(from: bytes)
+        }
+        self.init(owner: box, base: UnsafeRawPointer(box.pointer), count: bytes.count)
+    }
+
+    /// A region of `count` bytes filled by `fill`, which receives the writable buffer once.
+    public init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        let box = OwnedBytes(count: count)
+        try fill(UnsafeMutableRawBufferPointer(start: box.pointer, count: count))
+        self.init(owner: box, base: UnsafeRawPointer(box.pointer), count: count)
+    }
+
+    public static let empty = ByteRegion(copying: [UInt8]())
+
+    /// A sub-region sharing the same owner. The caller checks bounds first.
+    public func slice(_ offset: Int, _ length: Int) -> ByteRegion {
+        precondition(offset >= 0 && length >= 0 && offset + length <= count, "ByteRegion slice out of bounds")
+        return ByteRegion(owner: owner, base: base + offset, count: length)
+    }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    public subscript(i: Int) -> UInt8 { base.load(fromByteOffset: i, as: UInt8.self) }
+
+    public func toArray() -> [UInt8] { Array(bytes) }
+
+    public func toData() -> Data { Data(bytes) }
+}
+
+/// Heap storage owned by a `ByteRegion`; 64-byte aligned so SIMD loads are never split.
+final class OwnedBytes {
+    let pointer: UnsafeMutableRawPointer
+    init(count: Int) {
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+    }
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Read-only memory maps of whole files. Tensors slice the map; it is unmapped when the last slice goes.
+public enum MappedFile {
+    /// Maps `path`. An empty file maps to an empty region (mmap refuses zero lengths).
+    public static func map(path: String) throws(FileAccessError) -> ByteRegion {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw .cannotOpen(path: path, reason: "is a directory") }
+        let length = Int(info.st_size)
+        if length == 0 { return .empty }
+        let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw .cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        _ = madvise(mapped, length, MADV_WILLNEED)
+        let owner = Mapping(address: mapped, length: length)
+        return ByteRegion(owner: owner, base: UnsafeRawPointer(mapped), count: length)
+    }
+
+    private final class Mapping {
+        let address: UnsafeMutableRawPointer
+        let length: Int
+        init(address: UnsafeMutableRawPointer, length: Int) {
+            self.address = address
+            self.length = length
+        }
+        deinit { munmap(address, length) }
+    }
+}
+
+/// Failures of the operating system to give WeightPort a file.
+public enum FileAccessError: Error, Sendable {
+    case cannotOpen(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+}
+
+extension FileAccessError: Diagnostic {
+    public var what: String {
+        switch self {
+        case .cannotOpen(_, let reason): return "cannot open: \(reason)"
+        case .cannotWrite(_, let reason): return "cannot write: \(reason)"
+        }
+    }
+    public var location: String? { nil }
+}

@@ -1,0 +1,71 @@
+import WeightPortCore
+
+/// Identifies a file's format from its first bytes (FORMATS.md §1), never from its name.
+public enum FormatDetector {
+    static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+    static let torchLegacyMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+    static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+
+    public static func detect(_ bytes: ByteRegion) throws(FormatError) -> WeightFormat {
+        guard bytes.count > 0 else { throw .empty }
+        if hasPrefix(bytes, [0x50, 0x4B, 0x03, 0x04]) || hasPrefix(bytes, [0x50, 0x4B, 0x05, 0x06]) {
+            return ZipDirectory.looksLikeTorchArchive(bytes) ? .torchZip : .npz
+        }
+        if hasPrefix(bytes, torchLegacyMagic) { return .torchLegacy }
+        if hasPrefix(bytes, npyMagic) { return .npy }
+        if hasHDF5Signature(bytes) { return .hdf5 }
+        if looksLikeSafetensors(bytes) { return .safetensors }
+        if looksLikePickle(bytes) { return .pickle }
+        if looksLikeCaffe(bytes) { return .caffemodel }
+        let head = (0..<min(8, bytes.count)).map { String(format2: bytes[$0]) }.joined(separator: " ")
+        throw .unrecognized(firstBytes: head)
+    }
+
+    static func hasPrefix(_ bytes: ByteRegion, _ prefix: [UInt8], at offset: Int = 0) -> Bool {
+        guard bytes.count >= offset + prefix.count else { return false }
+        for (i, b) in prefix.enumerated() where bytes[offset + i] != b { return false }
+        return true
+    }
+
+    /// HDF5 puts its signature at 0, or after a user block at 512, 1024, 2048, …
+    static func hasHDF5Signature(_ bytes: ByteRegion) -> Bool {
+        if hasPrefix(bytes, hdf5Signature) { return true }
+        var offset = 512
+        while offset + 8 <= bytes.count && offset <= 1 << 20 {
+            if hasPrefix(bytes, hdf5Signature, at: offset) { return true }
+            offset *= 2
+        }
+        return false
+    }
+
+    /// u64 LE header length N that fits the file, then `{` (after optional JSON whitespace).
+    static func looksLikeSafetensors(_ bytes: ByteRegion) -> Bool {
+        guard bytes.count >= 10 else { return false }
+        let n = bytes.base.loadUnaligned(as: UInt64.self).littleEndian
+        guard n >= 2, n <= UInt64(bytes.count - 8) else { return false }
+        var i = 8
+        while i < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        return i < bytes.count && bytes[i] == UInt8(ascii: "{")
+    }
+
+    /// PROTO opcode, or a protocol-0/1 opening (`(`, `}`, `]`, `c`, `)`).
+    static func looksLikePickle(_ bytes: ByteRegion) -> Bool {
+        let first = bytes[0]
+        if first == 0x80 { return bytes.count >= 2 && bytes[1] <= 5 }
+        return [UInt8(ascii: "("), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "c"), UInt8(ascii: ")")].contains(first)
+    }
+
+    /// A protobuf NetParameter starts with field 1 (name), 2 (V1 layers), 3/4/8 (inputs) or 100 (layer).
+    static func looksLikeCaffe(_ bytes: ByteRegion) -> Bool {
+        let first = bytes[0]
+        if [0x0A, 0x12, 0x1A, 0x22, 0x42].contains(first) { return true }
+        return bytes.count >= 2 && first == 0xA2 && bytes[1] == 0x06
+    }
+}
+
+extension String {
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+}
