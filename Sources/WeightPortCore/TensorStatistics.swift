@@ -14,7 +14,8 @@ public struct TensorStatistics: Sendable, Equatable {
     static let chunk = 1 << 18
 
     /// Statistics of every tensor, work spread over all cores.
-    public static func compute(_ tensors: [Tensor]) -> [TensorStatistics] {
+    /// `progress`, when given, is advanced by the number of elements of each finished chunk.
+    public static func compute(_ tensors: [Tensor], progress: ProgressSink? = nil) -> [TensorStatistics] {
         let dense = tensors.map { $0.contiguous() }
         var items: [(tensor: Int, range: Range<Int>)] = []
         for (t, tensor) in dense.enumerated() {
@@ -27,7 +28,11 @@ public struct TensorStatistics: Sendable, Equatable {
             } while start < n
         }
         let work = items
-        let partials = Parallel.map(work.count) { i in Partial(dense[work[i].tensor], work[i].range) }
+        let partials = Parallel.map(work.count) { i in
+            let partial = Partial(dense[work[i].tensor], work[i].range)
+            progress?.advance(work[i].range.count)
+            return partial
+        }
         var merged = [Partial](repeating: Partial(), count: tensors.count)
         for (i, item) in items.enumerated() { merged[item.tensor].merge(partials[i]) }
         return merged.map { $0.statistics }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import WeightPort
 
 @main
 struct WeightPortCommand: ParsableCommand {
@@ -7,4 +9,16 @@ struct WeightPortCommand: ParsableCommand {
         abstract: "Read, map, verify and write detection-backbone weights.",
         subcommands: [InspectCommand.self]
     )
+
+    /// Runs the chosen command and renders any WeightPort error once, as a single line.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as FileError {
+            ErrorRenderer.fail(error)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

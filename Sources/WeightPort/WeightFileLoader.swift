@@ -1,0 +1,71 @@
+import WeightPortCore
+import WeightPortFormats
+
+/// Opens any weight file WeightPort reads: maps it, detects the format from its bytes and
+/// hands it to that format's reader.
+public enum WeightFileLoader {
+    /// Reads the file at `path`. Every failure comes back as a `FileError` naming the file.
+    public static func load(path: String) throws(FileError) -> WeightFile {
+        do {
+            let bytes = try MappedFile.map(path: path)
+            let format = try FormatDetector.detect(bytes)
+            return try read(format: format, bytes: bytes, path: path)
+        } catch let error as FileError {
+            throw error
+        } catch let error as Diagnostic {
+            throw FileError(path: path, underlying: error)
+        } catch {
+            throw FileError(path: path, underlying: UnexpectedError(description: String(describing: error)))
+        }
+    }
+
+    /// The format of the file at `path`, without reading its tensors.
+    public static func detect(path: String) throws(FileError) -> WeightFormat {
+        do {
+            return try FormatDetector.detect(MappedFile.map(path: path))
+        } catch let error as Diagnostic {
+            throw FileError(path: path, underlying: error)
+        } catch {
+            throw FileError(path: path, underlying: UnexpectedError(description: String(describing: error)))
+        }
+    }
+
+    static func read(format: WeightFormat, bytes: ByteRegion, path: String) throws -> WeightFile {
+        switch format {
+        case .safetensors: return try SafetensorsReader.read(bytes)
+        default:
+            throw FormatError.unsupported("\(format.rawValue) files are not readable yet", offset: nil)
+        }
+    }
+}
+
+/// An error tied to the file it happened in; the CLI prints it as `weightport: <path>: <what> (<where>)`.
+public struct FileError: Error, Sendable {
+    public let path: String
+    public let underlying: any Diagnostic & Sendable
+
+    public init(path: String, underlying: any Diagnostic) {
+        self.path = path
+        self.underlying = SendableDiagnostic(underlying)
+    }
+
+    public var what: String { underlying.what }
+    public var location: String? { underlying.location }
+}
+
+/// Freezes a diagnostic's text so it can cross threads whatever its original type.
+struct SendableDiagnostic: Diagnostic, Sendable {
+    let what: String
+    let location: String?
+    init(_ d: any Diagnostic) {
+        what = d.what
+        location = d.location
+    }
+}
+
+/// A failure no layer described (a bug, not bad input); shown with its Swift description.
+struct UnexpectedError: Diagnostic, Sendable {
+    let description: String
+    var what: String { "internal error: \(description)" }
+    var location: String? { nil }
+}
