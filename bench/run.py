@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Runs every benchmark in bench/ against its Python reference and prints the ratios."""
+import argparse
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+BENCHES = ["inspect_stats.py", "forward.py", "convert_speed.py", "verify_speed.py"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weightport", required=True)
+    args = parser.parse_args()
+    status = 0
+    for name in BENCHES:
+        script = HERE / name
+        if not script.exists():
+            continue
+        print(f"== {name}", flush=True)
+        status |= subprocess.call([sys.executable, str(script), "--weightport", args.weightport], cwd=HERE)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
