@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C shims: the only code that includes the system headers.
@@ -24,7 +25,7 @@ let package = Package(
         .target(name: "WeightPortCore"),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CLibzip"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
-        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore"]),
+        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "WeightPortModels", dependencies: ["WeightPortCore"]),
         .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "COpenBLAS"]),
         .target(name: "WeightPort", dependencies: [
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "WeightPortReferenceTests", dependencies: [
             "WeightPortReference", "WeightPortModels", "WeightPortFormats", "WeightPortTestSupport",
         ]),
+        .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortTestSupport"]),
         .testTarget(name: "WeightPortCLITests", dependencies: ["WeightPort", "WeightPortTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

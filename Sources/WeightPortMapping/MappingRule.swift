@@ -1,0 +1,66 @@
+/// One row of a mapping table: a group of canonical tensors and the foreign tensors they
+/// correspond to, with the transform that turns one into the other.
+///
+/// Most rows are one tensor on each side with the identity transform. Rows with several slots
+/// express many-to-one relations exactly, e.g. Caffe's BatchNorm + Scale blobs becoming one
+/// canonical norm (`transform: caffe_batchnorm`).
+public struct MappingRule: Sendable {
+    /// Slot name → canonical name pattern (the single slot of a simple row is `tensor`).
+    public let canonical: [String: NamePattern]
+    /// Slot name → foreign name pattern.
+    public let foreign: [String: NamePattern]
+    /// Transform name from `TransformCatalog`, `identity` when absent.
+    public let transform: String
+    /// Inclusive bounds on variables, e.g. `s: [2, 5]`.
+    public let bounds: [String: ClosedRange<Int>]
+    /// Architecture flags that must all hold (`c4`, `gn`, …) for the rule to apply.
+    public let when: Set<String>
+    /// Architecture flags none of which may hold.
+    public let unless: Set<String>
+    /// Position in the table file, for messages (`rule 7`).
+    public let index: Int
+
+    public init(canonical: [String: NamePattern], foreign: [String: NamePattern], transform: String = "identity",
+                bounds: [String: ClosedRange<Int>] = [:], when: Set<String> = [], unless: Set<String> = [], index: Int) {
+        self.canonical = canonical
+        self.foreign = foreign
+        self.transform = transform
+        self.bounds = bounds
+        self.when = when
+        self.unless = unless
+        self.index = index
+    }
+
+    /// True when the architecture's flags let this rule apply.
+    func applies(_ context: MappingContext) -> Bool {
+        when.isSubset(of: context.flags) && unless.isDisjoint(with: context.flags)
+    }
+
+    /// `rule 7 (res{s}.{b}.conv1.weight)`, for messages.
+    public var label: String {
+        let first = canonical.keys.sorted().first.flatMap { canonical[$0]?.description } ?? "?"
+        return "rule \(index) (\(first))"
+    }
+
+    func withinBounds(_ bindings: [String: Int]) -> Bool {
+        bounds.allSatisfy { variable, range in bindings[variable].map(range.contains) ?? true }
+    }
+
+    /// Every pattern on either side must bind the same variables, so that any one name of a
+    /// group determines the whole group in both directions; wildcards never appear in rules.
+    func check() throws(MappingError) {
+        let variables = canonical.values.first?.variables ?? []
+        for (side, slots) in [("canonical", canonical), ("foreign", foreign)] {
+            guard !slots.isEmpty else { throw .invalidPattern("rule \(index) has no \(side) names") }
+            for (slot, pattern) in slots {
+                if pattern.hasWildcard { throw .invalidPattern("\(label): \(side) slot '\(slot)' has a wildcard") }
+                guard pattern.variables == variables, pattern.mentionedVariables.isSubset(of: variables) else {
+                    throw .invalidPattern("\(label): \(side) slot '\(slot)' binds \(pattern.variables.sorted()), the rule needs \(variables.sorted())")
+                }
+            }
+        }
+        if transform == "identity" && (canonical.count != 1 || foreign.count != 1) {
+            throw .invalidPattern("\(label): several slots need a transform")
+        }
+    }
+}

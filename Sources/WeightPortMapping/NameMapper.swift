@@ -1,0 +1,117 @@
+/// Applies a table to a set of names, in either direction, and accounts for every name.
+public enum NameMapper {
+    public enum Direction: Sendable { case foreignToCanonical, canonicalToForeign }
+
+    /// Maps `names` (all on the `from` side of `direction`). A name matching two rules is an
+    /// error, never a guess; names matching none are reported as unused or unknown.
+    public static func map(_ names: [String], table: MappingTable, context: MappingContext,
+                           direction: Direction) throws(MappingError) -> NameMapping {
+        var groups: [GroupKey: PartialGroup] = [:]
+        var order: [GroupKey] = []
+        var result = NameMapping()
+        for name in names {
+            let hits = matches(name, table: table, context: context, direction: direction)
+            if hits.count > 1 {
+                throw .ambiguous(name: name, rules: hits.map { $0.rule.label })
+            }
+            guard let hit = hits.first else {
+                result.classifyUnmatched(name, table: table, context: context, direction: direction)
+                continue
+            }
+            let key = GroupKey(rule: hit.rule.index, bindings: hit.bindings)
+            if groups[key] == nil {
+                groups[key] = PartialGroup(rule: hit.rule, bindings: hit.bindings)
+                order.append(key)
+            }
+            groups[key]?.found[hit.slot] = name
+        }
+        for key in order {
+            guard let partial = groups[key] else { continue }
+            try result.add(partial, context: context, direction: direction)
+        }
+        return result
+    }
+
+    struct Hit {
+        let rule: MappingRule
+        let slot: String
+        let bindings: [String: Int]
+    }
+
+    static func matches(_ name: String, table: MappingTable, context: MappingContext, direction: Direction) -> [Hit] {
+        var hits: [Hit] = []
+        for rule in table.rules where rule.applies(context) {
+            let side = direction == .foreignToCanonical ? rule.foreign : rule.canonical
+            for (slot, pattern) in side {
+                if let bindings = pattern.match(name, context: context), rule.withinBounds(bindings) {
+                    hits.append(Hit(rule: rule, slot: slot, bindings: bindings))
+                }
+            }
+        }
+        return hits
+    }
+
+    struct GroupKey: Hashable {
+        let rule: Int
+        let bindings: [String: Int]
+    }
+
+    struct PartialGroup {
+        let rule: MappingRule
+        let bindings: [String: Int]
+        var found: [String: String] = [:]
+    }
+}
+
+/// The outcome of mapping names: complete groups, and every name that did not make one.
+public struct NameMapping: Sendable {
+    /// One application of a rule: the names on both sides, by slot.
+    public struct Group: Sendable {
+        public let rule: MappingRule
+        public let bindings: [String: Int]
+        public let canonical: [String: String]
+        public let foreign: [String: String]
+    }
+
+    /// A group some of whose names are present and some missing (e.g. a BN without its Scale).
+    public struct Incomplete: Sendable {
+        public let rule: String
+        public let present: [String]
+        public let missing: [String]
+    }
+
+    public var groups: [Group] = []
+    /// Names the table leaves unused on purpose: (name, category, reason).
+    public var unused: [(name: String, category: String, reason: String?)] = []
+    /// Names no rule and no unused pattern knows.
+    public var unknown: [String] = []
+    public var incomplete: [Incomplete] = []
+
+    mutating func add(_ partial: NameMapper.PartialGroup, context: MappingContext,
+                      direction: NameMapper.Direction) throws(MappingError) {
+        let rule = partial.rule
+        let fromSide = direction == .foreignToCanonical ? rule.foreign : rule.canonical
+        let toSide = direction == .foreignToCanonical ? rule.canonical : rule.foreign
+        var from: [String: String] = [:]
+        for (slot, pattern) in fromSide { from[slot] = try pattern.render(partial.bindings, context: context) }
+        let missing = fromSide.keys.filter { partial.found[$0] == nil }.sorted().compactMap { from[$0] }
+        guard missing.isEmpty else {
+            incomplete.append(Incomplete(rule: rule.label, present: partial.found.values.sorted(), missing: missing))
+            return
+        }
+        var to: [String: String] = [:]
+        for (slot, pattern) in toSide { to[slot] = try pattern.render(partial.bindings, context: context) }
+        let (canonical, foreign) = direction == .foreignToCanonical ? (to, from) : (from, to)
+        groups.append(Group(rule: rule, bindings: partial.bindings, canonical: canonical, foreign: foreign))
+    }
+
+    mutating func classifyUnmatched(_ name: String, table: MappingTable, context: MappingContext,
+                                    direction: NameMapper.Direction) {
+        if direction == .foreignToCanonical,
+           let known = table.unused.first(where: { $0.pattern.match(name, context: context) != nil }) {
+            unused.append((name, known.category, known.reason))
+        } else {
+            unknown.append(name)
+        }
+    }
+}

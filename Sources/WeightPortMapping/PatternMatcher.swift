@@ -1,0 +1,83 @@
+/// Backtracking matcher over a pattern's segments (names are short, patterns have few holes).
+struct PatternMatcher {
+    let segments: [NamePattern.Segment]
+    let bytes: [UInt8]
+
+    func match(segment: Int, at position: Int, found: inout [(PatternExpression, Int)]) -> Bool {
+        if segment == segments.count { return position == bytes.count }
+        switch segments[segment] {
+        case .literal(let text):
+            let literal = Array(text.utf8)
+            guard position + literal.count <= bytes.count,
+                  bytes[position..<position + literal.count].elementsEqual(literal) else { return false }
+            return match(segment: segment + 1, at: position + literal.count, found: &found)
+        case .wildcard:
+            var end = bytes.count
+            while end > position {
+                if match(segment: segment + 1, at: end, found: &found) { return true }
+                end -= 1
+            }
+            return false
+        case .number(let expression):
+            for (value, end) in PatternSpelling.candidates(bytes, from: position, expression.spelling) {
+                found.append((expression, value))
+                if match(segment: segment + 1, at: end, found: &found) { return true }
+                found.removeLast()
+            }
+            return false
+        }
+    }
+}
+
+/// How integers are written inside names, both ways.
+enum PatternSpelling {
+    /// Every (value, end) reading of a number starting at `position`, longest first.
+    static func candidates(_ bytes: [UInt8], from position: Int, _ spelling: PatternExpression.Spelling) -> [(Int, Int)] {
+        switch spelling {
+        case .decimal:
+            return digitRuns(bytes, from: position)
+        case .letter:
+            guard position < bytes.count, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[position]) else { return [] }
+            return [(Int(bytes[position] - UInt8(ascii: "a")), position + 1)]
+        case .caffeBlock:
+            guard position < bytes.count else { return [] }
+            let c = bytes[position]
+            var out: [(Int, Int)] = []
+            if c == UInt8(ascii: "b") {
+                out += digitRuns(bytes, from: position + 1).filter { $0.0 >= 1 }
+            }
+            if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) { out.append((Int(c - UInt8(ascii: "a")), position + 1)) }
+            return out
+        }
+    }
+
+    /// Decimal readings without leading zeros (so `res2_01` never matches `{b}`), longest first.
+    static func digitRuns(_ bytes: [UInt8], from position: Int) -> [(Int, Int)] {
+        var end = position
+        while end < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[end]), end - position < 9 { end += 1 }
+        guard end > position else { return [] }
+        if bytes[position] == UInt8(ascii: "0") { return [(0, position + 1)] }
+        var out: [(Int, Int)] = []
+        var stop = end
+        while stop > position {
+            let value = bytes[position..<stop].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            out.append((value, stop))
+            stop -= 1
+        }
+        return out
+    }
+
+    static func spell(_ value: Int, _ spelling: PatternExpression.Spelling, stage: Int?, context: MappingContext) throws(MappingError) -> String {
+        switch spelling {
+        case .decimal: return String(value)
+        case .letter:
+            guard (0..<26).contains(value) else { throw .invalidPattern("\(value) has no letter") }
+            return String(UnicodeScalar(UInt8(ascii: "a") + UInt8(value)))
+        case .caffeBlock:
+            if value == 0 { return "a" }
+            if let stage, context.caffeNumberedStages.contains(stage) { return "b\(value)" }
+            guard value < 26 else { throw .invalidPattern("block \(value) has no letter") }
+            return String(UnicodeScalar(UInt8(ascii: "a") + UInt8(value)))
+        }
+    }
+}
