@@ -59,6 +59,16 @@ public struct MappingRule: Sendable {
                 }
             }
         }
+        var choices: [String: Int] = [:]
+        for pattern in Array(canonical.values) + Array(foreign.values) {
+            for case .number(let e) in pattern.segments {
+                guard case .choice(let words) = e.spelling else { continue }
+                if let n = choices[e.variable], n != words.count {
+                    throw .invalidPattern("\(label): {\(e.variable)} lists \(n) words on one side and \(words.count) on another")
+                }
+                choices[e.variable] = words.count
+            }
+        }
         if transform == "identity" && (canonical.count != 1 || foreign.count != 1) {
             throw .invalidPattern("\(label): several slots need a transform")
         }

@@ -5,12 +5,27 @@
 /// spelled in the name (`letter`: a=0, b=1, …; `caffe_block`: a=0, then b=1… for short stages
 /// or b1, b2, … for long ones).
 public struct PatternExpression: Sendable, Equatable {
-    public enum Spelling: String, Sendable {
+    public enum Spelling: Sendable, Equatable {
         case decimal
         /// `a`=0, `b`=1, …
         case letter
         /// MSRA Caffe block ids: `a`=0, `b`…`f`=1…5 in ResNet-50, `b1`…`b35` in deeper nets.
-        case caffeBlock = "caffe_block"
+        case caffeBlock
+        /// One of a list of words, standing for its index: `{p:weight|bias}` on one side and
+        /// `{p:s|b}` on the other map `weight`↔`s` and `bias`↔`b`.
+        case choice([String])
+
+        init?(_ text: String) {
+            switch text {
+            case "letter": self = .letter
+            case "caffe_block": self = .caffeBlock
+            case "decimal": self = .decimal
+            default:
+                let words = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+                guard words.count >= 2, words.allSatisfy({ !$0.isEmpty }), Set(words).count == words.count else { return nil }
+                self = .choice(words)
+            }
+        }
     }
 
     public let variable: String
@@ -25,7 +40,7 @@ public struct PatternExpression: Sendable, Equatable {
         var body = Substring(text)
         var spelling = Spelling.decimal
         if let colon = body.firstIndex(of: ":") {
-            guard let s = Spelling(rawValue: String(body[body.index(after: colon)...])) else {
+            guard let s = Spelling(String(body[body.index(after: colon)...])) else {
                 throw .invalidPattern("unknown spelling in {\(text)}")
             }
             spelling = s

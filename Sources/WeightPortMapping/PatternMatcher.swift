@@ -39,6 +39,12 @@ enum PatternSpelling {
         case .letter:
             guard position < bytes.count, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[position]) else { return [] }
             return [(Int(bytes[position] - UInt8(ascii: "a")), position + 1)]
+        case .choice(let words):
+            return words.enumerated().compactMap { index, word in
+                let w = Array(word.utf8)
+                guard position + w.count <= bytes.count, bytes[position..<position + w.count].elementsEqual(w) else { return nil }
+                return (index, position + w.count)
+            }.sorted { $0.1 > $1.1 }
         case .caffeBlock:
             guard position < bytes.count else { return [] }
             let c = bytes[position]
@@ -73,6 +79,9 @@ enum PatternSpelling {
         case .letter:
             guard (0..<26).contains(value) else { throw .invalidPattern("\(value) has no letter") }
             return String(UnicodeScalar(UInt8(ascii: "a") + UInt8(value)))
+        case .choice(let words):
+            guard words.indices.contains(value) else { throw .invalidPattern("no word for \(value) in \(words)") }
+            return words[value]
         case .caffeBlock:
             if value == 0 { return "a" }
             if let stage, context.caffeNumberedStages.contains(stage) { return "b\(value)" }
