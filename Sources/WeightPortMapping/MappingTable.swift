@@ -18,6 +18,8 @@ public struct MappingTable: Sendable {
     public let unused: [UnusedPattern]
     /// Architecture flags a file's names reveal: flag → patterns any one of which sets it.
     public let flagPatterns: [String: [NamePattern]]
+    /// Prefixes foreign names may carry as a whole (`module.` from DataParallel); never written.
+    public let optionalPrefixes: [String]
 
     /// Parses and validates a table; every problem is reported with the file name.
     public init(yaml text: String, file: String) throws(MappingError) {
@@ -46,6 +48,7 @@ public struct MappingTable: Sendable {
             }
         }
         self.rules = rules
+        optionalPrefixes = raw.optionalPrefixes ?? []
         do {
             var flags: [String: [NamePattern]] = [:]
             for (flag, patterns) in raw.flags ?? [:] {
@@ -133,4 +136,9 @@ struct TableFile: Decodable {
     let rules: [Row]
     let unused: [UnusedRow]?
     let flags: [String: [String]]?
+    let optionalPrefixes: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case convention, description, semantics, rules, unused, flags, optionalPrefixes = "optional_prefixes"
+    }
 }

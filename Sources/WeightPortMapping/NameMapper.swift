@@ -6,6 +6,26 @@ public enum NameMapper {
     /// error, never a guess; names matching none are reported as unused or unknown.
     public static func map(_ names: [String], table: MappingTable, context: MappingContext,
                            direction: Direction) throws(MappingError) -> NameMapping {
+        guard direction == .foreignToCanonical, !table.optionalPrefixes.isEmpty else {
+            return try mapExact(names, table: table, context: context, direction: direction)
+        }
+        // Strip a declared whole-name prefix, then restore the original names in the result.
+        var original: [String: String] = [:]
+        var bareNames: [String] = []
+        for name in names {
+            let prefix = table.optionalPrefixes.first { name.hasPrefix($0) }
+            let bare = prefix.map { String(name.dropFirst($0.count)) } ?? name
+            if let other = original[bare] { throw .ambiguous(name: bare, rules: [other, name]) }
+            original[bare] = name
+            bareNames.append(bare)
+        }
+        var mapping = try mapExact(bareNames, table: table, context: context, direction: direction)
+        mapping.restoreNames(original)
+        return mapping
+    }
+
+    static func mapExact(_ names: [String], table: MappingTable, context: MappingContext,
+                         direction: Direction) throws(MappingError) -> NameMapping {
         var groups: [GroupKey: PartialGroup] = [:]
         var order: [GroupKey] = []
         var result = NameMapping()
@@ -103,6 +123,16 @@ public struct NameMapping: Sendable {
         for (slot, pattern) in toSide { to[slot] = try pattern.render(partial.bindings, context: context) }
         let (canonical, foreign) = direction == .foreignToCanonical ? (to, from) : (from, to)
         groups.append(Group(rule: rule, bindings: partial.bindings, canonical: canonical, foreign: foreign))
+    }
+
+    /// Puts back the names as the file spelled them (with their optional prefix).
+    mutating func restoreNames(_ original: [String: String]) {
+        groups = groups.map { g in
+            Group(rule: g.rule, bindings: g.bindings, canonical: g.canonical,
+                  foreign: g.foreign.mapValues { original[$0] ?? $0 })
+        }
+        unused = unused.map { (original[$0.name] ?? $0.name, $0.category, $0.reason) }
+        unknown = unknown.map { original[$0] ?? $0 }
     }
 
     mutating func classifyUnmatched(_ name: String, table: MappingTable, context: MappingContext,
