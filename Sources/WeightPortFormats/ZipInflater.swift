@@ -42,7 +42,8 @@ public final class ZipInflater {
             throw .malformed("zip record '\(entry.name)' cannot be inflated: \(ZipInflater.message(code))", offset: entry.localHeaderOffset)
         }
         guard produced == Int64(declared) else {
-            throw .malformed("zip record '\(entry.name)' inflates to \(produced > Int64(declared) ? "more than" : "\(produced)") bytes, the directory declares \(declared)", offset: entry.localHeaderOffset)
+            let actual = produced > Int64(declared) ? "more than \(declared)" : "\(produced)"
+            throw .malformed("zip record '\(entry.name)' inflates to \(actual) bytes, the directory declares \(declared)", offset: entry.localHeaderOffset)
         }
         let crc = CRC32.checksum(region.bytes)
         guard crc == entry.crc32 else {

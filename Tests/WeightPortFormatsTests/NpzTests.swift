@@ -45,3 +45,28 @@ final class NpzTests: XCTestCase {
         }
     }
 }
+
+extension NpzTests {
+    /// The compressed fixture with 4 bytes of the first central-directory entry replaced.
+    private func patchedDirectory(at fieldOffset: Int, _ value: UInt32) throws -> ByteRegion {
+        var raw = try Fixtures.bytes("formats/np_compressed.npz").toArray()
+        let signature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+        let start = try XCTUnwrap((0..<(raw.count - 4)).first { Array(raw[$0..<($0 + 4)]) == signature })
+        withUnsafeBytes(of: value.littleEndian) { raw.replaceSubrange((start + fieldOffset)..<(start + fieldOffset + 4), with: $0) }
+        return ByteRegion(copying: raw)
+    }
+
+    func testCRCMismatchIsDetected() throws {
+        let bytes = try patchedDirectory(at: 16, 0xDEAD_BEEF)
+        XCTAssertThrowsError(try NpzReader.read(bytes)) { error in
+            XCTAssertTrue((error as? FormatError)?.what.contains("CRC") ?? false, "\(error)")
+        }
+    }
+
+    func testImplausibleDeclaredSizeIsRefusedBeforeAllocating() throws {
+        let bytes = try patchedDirectory(at: 24, 0x7FFF_FFFF)  // uncompressed size
+        XCTAssertThrowsError(try NpzReader.read(bytes)) { error in
+            guard case .limitExceeded? = error as? FormatError else { return XCTFail("\(error)") }
+        }
+    }
+}
