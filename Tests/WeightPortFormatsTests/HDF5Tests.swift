@@ -118,3 +118,18 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(Set(counts), [8])
     }
 }
+
+extension HDF5Tests {
+    /// Prefixes of a real file: each must give one HDF5Error (libhdf5 checks the stored EOF).
+    func testTruncatedFilesGiveErrorsNotTraps() throws {
+        let whole = try Fixtures.bytes("formats/h5_mixed.h5").toArray()
+        let path = scratchPath("cut.h5")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for cut in stride(from: 0, to: whole.count, by: whole.count / 23) {
+            try Data(whole[0..<cut]).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try HDF5TensorReader.read(path: path), "cut at \(cut)") { error in
+                XCTAssertTrue(error is HDF5Error, "cut at \(cut): \(error)")
+            }
+        }
+    }
+}
