@@ -50,6 +50,18 @@ void wp_h5_free(void *pointer) { free(pointer); }
 
 wp_hid_t wp_h5_open_read(const char *path) { return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
 
+wp_hid_t wp_h5_open_image(const void *data, size_t length) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return -1;
+    hid_t file = -1;
+    // Core (memory) driver without a backing store; the image is copied, never written back.
+    if (H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0 && H5Pset_file_image(fapl, (void *)data, length) >= 0) {
+        file = H5Fopen("weightport-image.h5", H5F_ACC_RDONLY, fapl);
+    }
+    H5Pclose(fapl);
+    return file;
+}
+
 int wp_h5_close_file(wp_hid_t file) { return H5Fclose(file) < 0 ? -1 : 0; }
 
 wp_hid_t wp_h5_open_object(wp_hid_t loc, const char *path) { return H5Oopen(loc, path, H5P_DEFAULT); }

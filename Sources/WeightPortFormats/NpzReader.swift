@@ -3,7 +3,7 @@ import WeightPortCore
 /// Reads NumPy `.npz` archives: a zip whose members are `.npy` images.
 ///
 /// Each member `<name>.npy` becomes the tensor `<name>`. Stored members (`np.savez`) are viewed
-/// in place without a copy; deflated members (`np.savez_compressed`) are inflated through
+/// in place without a copy (after a CRC-32 check); deflated members (`np.savez_compressed`) are inflated through
 /// libzip into their own regions, size- and CRC-checked. Members that are not `.npy` files are
 /// listed in the metadata under `other_members` and otherwise ignored.
 public enum NpzReader: WeightFileReader {
@@ -33,7 +33,12 @@ public enum NpzReader: WeightFileReader {
             guard entry.compressedSize == entry.uncompressedSize else {
                 throw .malformed("stored zip record '\(entry.name)' has different compressed (\(entry.compressedSize)) and uncompressed (\(entry.uncompressedSize)) sizes", offset: entry.localHeaderOffset)
             }
-            return (try directory.storedData(entry), try directory.dataOffset(entry))
+            let data = try directory.storedData(entry)
+            // Reading the bytes once for the CRC costs page-cache time, not memory: still zero-copy.
+            guard CRC32.checksum(data.bytes) == entry.crc32 else {
+                throw .malformed("zip record '\(entry.name)' fails its CRC-32 check", offset: entry.localHeaderOffset)
+            }
+            return (data, try directory.dataOffset(entry))
         case 8:
             if inflater == nil { inflater = try ZipInflater(bytes) }
             guard let inflater else { return (.empty, 0) }

@@ -20,30 +20,42 @@ public enum HDF5TensorReader {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_read(path), "open the file as HDF5")
             defer { _ = wp_h5_close_file(file) }
-            let limit = byteLimit(path)
-            var metadata = try attributes(of: file, prefix: "")
-            var tensors: [(String, Tensor)] = []
-            for (objectPath, kind) in try objects(in: file) where kind != Int32(WP_H5_OTHER) {
-                let object = try HDF5Library.check(wp_h5_open_object(file, objectPath), "open", path: objectPath)
-                defer { _ = wp_h5_close_object(object) }
-                if kind == Int32(WP_H5_DATASET) {
-                    let d = try HDF5ElementType.describe(object, isAttribute: false, path: objectPath)
-                    if d.isString {
-                        metadata.append((objectPath, try strings(object, d, isAttribute: false, path: objectPath)))
-                    } else {
-                        tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit)))
-                    }
-                }
-                metadata += try attributes(of: object, prefix: objectPath + "@")
-            }
-            return WeightFile(format: "hdf5", tensors: StateDict(tensors), metadata: metadata)
+            return try read(file: file, limit: byteLimit(fileSize: (try? MappedFile.map(path: path).count) ?? 0))
         }
     }
 
+    /// Reads a file held in memory (libhdf5 copies the image, so prefer `read(path:)` for big files).
+    public static func read(_ bytes: ByteRegion) throws -> WeightFile {
+        try HDF5Library.locked {
+            let file = try HDF5Library.check(wp_h5_open_image(bytes.base, bytes.count), "open the bytes as HDF5")
+            defer { _ = wp_h5_close_file(file) }
+            return try read(file: file, limit: byteLimit(fileSize: bytes.count))
+        }
+    }
+
+    private static func read(file: wp_hid_t, limit: Int) throws -> WeightFile {
+        var metadata = try attributes(of: file, prefix: "")
+        var tensors: [(String, Tensor)] = []
+        for (objectPath, kind) in try objects(in: file) where kind != Int32(WP_H5_OTHER) {
+            let object = try HDF5Library.check(wp_h5_open_object(file, objectPath), "open", path: objectPath)
+            defer { _ = wp_h5_close_object(object) }
+            if kind == Int32(WP_H5_DATASET) {
+                let d = try HDF5ElementType.describe(object, isAttribute: false, path: objectPath)
+                if d.isString {
+                    metadata.append((objectPath, try strings(object, d, isAttribute: false, path: objectPath)))
+                } else {
+                    tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit)))
+                }
+            }
+            metadata += try attributes(of: object, prefix: objectPath + "@")
+        }
+        return WeightFile(format: "hdf5", tensors: StateDict(tensors), metadata: metadata)
+    }
+
     /// Most bytes one dataset may expand to: deflate cannot exceed ~1032:1 over the whole file.
-    private static func byteLimit(_ path: String) -> Int {
-        let size = (try? MappedFile.map(path: path).count) ?? 0
-        return max(size.multipliedReportingOverflow(by: 1100).partialValue, 64 << 20)
+    private static func byteLimit(fileSize: Int) -> Int {
+        let (scaled, overflow) = fileSize.multipliedReportingOverflow(by: 1100)
+        return overflow ? Int.max : max(scaled, 64 << 20)
     }
 
     /// Paths and kinds of every object below the root, in creation (else name) order.

@@ -133,3 +133,18 @@ extension HDF5Tests {
         }
     }
 }
+
+extension HDF5Tests {
+    func testInMemoryImageReadsLikeTheFile() throws {
+        let fromPath = try HDF5TensorReader.read(path: Fixtures.path("formats/h5_keras2.h5"))
+        let fromBytes = try HDF5TensorReader.read(Fixtures.bytes("formats/h5_keras2.h5"))
+        XCTAssertEqual(fromBytes.tensors.names, fromPath.tensors.names)
+        for (name, tensor) in fromPath.tensors {
+            XCTAssertEqual(fromBytes.tensors[name]?.contiguousBytes().toArray(), tensor.contiguousBytes().toArray(), name)
+        }
+        XCTAssertEqual(fromBytes.metadataJSON, fromPath.metadataJSON)
+        for bad in try ExpectedFormats.badFiles(prefix: "h5_") {
+            ExpectedFormats.expectFailure(bad) { _ = try HDF5TensorReader.read(Fixtures.bytes(bad.file)) }
+        }
+    }
+}

@@ -70,3 +70,13 @@ extension NpzTests {
         }
     }
 }
+
+extension NpzTests {
+    func testStoredMemberWithFlippedByteFailsCRC() throws {
+        var raw = try Fixtures.bytes("formats/np_plain.npz").toArray()
+        raw[200] ^= 0x01  // inside the first member's array data
+        XCTAssertThrowsError(try NpzReader.read(ByteRegion(copying: raw))) { error in
+            XCTAssertTrue((error as? FormatError)?.what.contains("CRC") ?? false, "\(error)")
+        }
+    }
+}

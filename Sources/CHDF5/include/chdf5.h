@@ -25,6 +25,8 @@ void wp_h5_free(void *pointer);
 
 // ---- files and objects
 wp_hid_t wp_h5_open_read(const char *path);
+/// Opens an in-memory file image read-only (libhdf5 copies the bytes into its core driver).
+wp_hid_t wp_h5_open_image(const void *data, size_t length);
 wp_hid_t wp_h5_create(const char *path);
 int wp_h5_close_file(wp_hid_t file);
 /// Opens a group, dataset or named type by path.
