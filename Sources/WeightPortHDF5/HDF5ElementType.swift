@@ -11,9 +11,10 @@ struct HDF5ElementType {
         var isBoolEnum = false
         var isVariableString = false
         var shape: [Int] = []
+        /// Element count, checked for overflow when the description is read.
+        var count = 1
 
         var isString: Bool { typeClass == Int32(WP_H5_CLASS_STRING) }
-        var count: Int { shape.reduce(1, *) }
     }
 
     let dtype: DType
@@ -35,6 +36,11 @@ struct HDF5ElementType {
         d.shape = try dims.prefix(Int(rank)).map { dim in
             guard dim < UInt64(1) << 48 else { throw HDF5Error.limitExceeded("dimension \(dim)", path: path) }
             return Int(dim)
+        }
+        for dim in d.shape {
+            let (product, overflow) = d.count.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw HDF5Error.limitExceeded("dataspace \(d.shape) has too many elements", path: path) }
+            d.count = product
         }
         return d
     }

@@ -9,7 +9,8 @@ import WeightPortCore
 ///   stored layouts to little-endian host order while reading into a fresh region.
 /// * Metadata: root attributes under their own names; attributes of other objects under
 ///   `<path>@<name>`; string datasets under their path. Scalars become single JSON values,
-///   arrays JSON arrays (flattened); strings may be fixed- or variable-length.
+///   arrays JSON arrays (flattened); strings may be fixed- or variable-length. Datasets of other
+///   types (compound, references, …) are listed under `unsupported_datasets` and skipped.
 ///
 /// A file libhdf5 cannot open gives one `HDF5Error`, never a printed error stack.
 public enum HDF5TensorReader {
@@ -36,6 +37,7 @@ public enum HDF5TensorReader {
     private static func read(file: wp_hid_t, limit: Int) throws -> WeightFile {
         var metadata = try attributes(of: file, prefix: "")
         var tensors: [(String, Tensor)] = []
+        var skipped: [JSONValue] = []
         for (objectPath, kind) in try objects(in: file) where kind != Int32(WP_H5_OTHER) {
             let object = try HDF5Library.check(wp_h5_open_object(file, objectPath), "open", path: objectPath)
             defer { _ = wp_h5_close_object(object) }
@@ -44,11 +46,17 @@ public enum HDF5TensorReader {
                 if d.isString {
                     metadata.append((objectPath, try strings(object, d, isAttribute: false, path: objectPath)))
                 } else {
-                    tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit)))
+                    do {
+                        tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit)))
+                    } catch HDF5Error.unsupported(let reason, _) {
+                        // One exotic dataset (compound, reference, …) should not hide the weights.
+                        skipped.append(.string("\(objectPath): \(reason)"))
+                    }
                 }
             }
             metadata += try attributes(of: object, prefix: objectPath + "@")
         }
+        if !skipped.isEmpty { metadata.append(("unsupported_datasets", .array(skipped))) }
         return WeightFile(format: "hdf5", tensors: StateDict(tensors), metadata: metadata)
     }
 
@@ -130,6 +138,10 @@ public enum HDF5TensorReader {
 
     /// A string dataset or attribute: one string for a scalar, else an array (flattened).
     private static func strings(_ object: wp_hid_t, _ d: HDF5ElementType.Description, isAttribute: Bool, path: String) throws -> JSONValue {
+        let (needed, overflow) = d.count.multipliedReportingOverflow(by: max(d.size, 8))
+        guard d.count <= maxAttributeElements, !overflow, needed <= 64 << 20 else {
+            return .string("<\(d.count) strings not read>")
+        }
         var raw: UnsafeMutablePointer<CChar>?
         var total = 0, count = 0
         try HDF5Library.check(wp_h5_read_strings(object, isAttribute ? 1 : 0, &raw, &total, &count), "read strings", path: path)

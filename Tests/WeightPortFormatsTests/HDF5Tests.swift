@@ -148,3 +148,15 @@ extension HDF5Tests {
         }
     }
 }
+
+extension HDF5Tests {
+    func testCompoundDatasetIsListedNotRead() throws {
+        let weights = try HDF5TensorReader.read(path: Fixtures.path("formats/h5_mixed.h5"))
+        XCTAssertFalse(weights.tensors.contains("table"))
+        guard case .array(let skipped)? = weights.metadataJSON["unsupported_datasets"] else {
+            return XCTFail("no unsupported_datasets entry")
+        }
+        XCTAssertEqual(skipped.count, 1)
+        if case .string(let text) = skipped.first { XCTAssertTrue(text.hasPrefix("table:"), text) }
+    }
+}
