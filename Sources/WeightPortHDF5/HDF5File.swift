@@ -19,8 +19,8 @@ public enum HDF5AttributeValue: Sendable, Equatable {
 /// `{FALSE=0, TRUE=1}` over int8, bfloat16 as 2-byte opaque values plus the attribute
 /// `dtype="bfloat16"`. Missing groups along a path are created. With `compress`, data is
 /// chunked, byte-shuffled and deflated (level 4). Every libhdf5 call is serialised through the
-/// module's lock, so one `HDF5File` may be used from any thread (not concurrently with itself
-/// in a meaningful order, but safely).
+/// module's lock, so an `HDF5File` may be used from any thread; calls from several threads at
+/// once are safe but run one after another.
 public final class HDF5File: @unchecked Sendable {
     // @unchecked: `file` is only touched under HDF5Library's lock.
     private var file: wp_hid_t
