@@ -67,7 +67,11 @@ public enum SafetensorsReader: WeightFileReader {
         guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin, end <= buffer.count else {
             throw FormatError.malformed("safetensors entry '\(name)' has offsets [\(begin), \(end)) outside the \(buffer.count)-byte buffer", offset: 8)
         }
-        let (expected, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: dtype.size)
+        // Overflow-checked product: a hostile shape such as [2^32, 2^32, 16] must not trap.
+        let (expected, overflow) = shape.reduce((dtype.size, false)) { acc, dim in
+            let (product, o) = acc.0.multipliedReportingOverflow(by: dim)
+            return (product, acc.1 || o)
+        }
         guard !overflow, expected == end - begin else {
             throw FormatError.malformed("safetensors entry '\(name)': shape \(shape) of \(dtypeName) needs \(expected) bytes, offsets give \(end - begin)", offset: 8)
         }
