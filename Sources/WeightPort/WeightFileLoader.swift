@@ -1,5 +1,6 @@
 import WeightPortCore
 import WeightPortFormats
+import WeightPortHDF5
 
 /// Opens any weight file WeightPort reads: maps it, detects the format from its bytes and
 /// hands it to that format's reader.
@@ -33,6 +34,11 @@ public enum WeightFileLoader {
     static func read(format: WeightFormat, bytes: ByteRegion, path: String) throws -> WeightFile {
         switch format {
         case .safetensors: return try SafetensorsReader.read(bytes)
+        case .npy: return try NpyReader.read(bytes)
+        case .npz: return try NpzReader.read(bytes)
+        case .caffemodel: return try CaffeModelReader.read(bytes)
+        // libhdf5 opens files by path; reading the mapped bytes would copy the whole file.
+        case .hdf5: return try HDF5TensorReader.read(path: path)
         default:
             throw FormatError.unsupported("\(format.rawValue) files are not readable yet", offset: nil)
         }

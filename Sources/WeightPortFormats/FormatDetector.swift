@@ -38,11 +38,12 @@ public enum FormatDetector {
         return false
     }
 
-    /// u64 LE header length N that fits the file, then `{` (after optional JSON whitespace).
+    /// A plausible u64 LE header length, then `{` (after optional JSON whitespace). A length
+    /// past the end still counts, so a truncated file gets the safetensors reader's precise error.
     static func looksLikeSafetensors(_ bytes: ByteRegion) -> Bool {
         guard bytes.count >= 10 else { return false }
         let n = bytes.base.loadUnaligned(as: UInt64.self).littleEndian
-        guard n >= 2, n <= UInt64(bytes.count - 8) else { return false }
+        guard n >= 2, n < 1 << 32 else { return false }
         var i = 8
         while i < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
         return i < bytes.count && bytes[i] == UInt8(ascii: "{")
@@ -55,11 +56,12 @@ public enum FormatDetector {
         return [UInt8(ascii: "("), UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: "c"), UInt8(ascii: ")")].contains(first)
     }
 
-    /// A protobuf NetParameter starts with field 1 (name), 2 (V1 layers), 3/4/8 (inputs) or 100 (layer).
+    /// A protobuf tag for one of NetParameter's fields 1–8 (name, V1 layers, inputs, …) or 100
+    /// (layer). Any wire type counts, so a damaged file gets the protobuf reader's precise error.
     static func looksLikeCaffe(_ bytes: ByteRegion) -> Bool {
         let first = bytes[0]
-        if [0x0A, 0x12, 0x1A, 0x22, 0x42].contains(first) { return true }
-        return bytes.count >= 2 && first == 0xA2 && bytes[1] == 0x06
+        if (1...8).contains(first >> 3) { return true }
+        return bytes.count >= 2 && first & 0xF8 == 0xA0 && bytes[1] == 0x06
     }
 }
 
