@@ -55,9 +55,15 @@ enum InspectionTable {
             if lines.count <= 1 && text.count <= 100 { return text }
             let head = lines.prefix(4).map { "    " + $0 }.joined(separator: "\n")
             return "(\(lines.count) lines)\n" + head + (lines.count > 4 ? "\n    …" : "")
+        case .array(let items) where items.count > 1 && value.serialized().count > 100:
+            let shown = items.prefix(12).map { "    " + clip($0.serialized(), 150) }.joined(separator: "\n")
+            return "(\(items.count) items)\n" + shown + (items.count > 12 ? "\n    …" : "")
         default:
-            let json = value.serialized()
-            return json.count <= 160 ? json : String(json.prefix(157)) + "…"
+            return clip(value.serialized(), 160)
         }
+    }
+
+    static func clip(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 }
