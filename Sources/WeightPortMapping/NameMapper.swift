@@ -114,7 +114,7 @@ public struct NameMapping: Sendable {
         let toSide = direction == .foreignToCanonical ? rule.canonical : rule.foreign
         var from: [String: String] = [:]
         for (slot, pattern) in fromSide { from[slot] = try pattern.render(partial.bindings, context: context) }
-        let missing = fromSide.keys.filter { partial.found[$0] == nil }.sorted().compactMap { from[$0] }
+        let missing = fromSide.keys.filter { partial.found[$0] == nil }.compactMap { from[$0] }.sorted()
         guard missing.isEmpty else {
             incomplete.append(Incomplete(rule: rule.label, present: partial.found.values.sorted(), missing: missing))
             return
