@@ -10,6 +10,14 @@ public struct CheckpointFlattener {
     /// Non-tensor leaves by path, as JSON.
     public private(set) var entries: [(String, JSONValue)] = []
     private var seen: Set<String> = []
+    /// Work done so far. A pickle can share one container many times over (each level of a
+    /// small file referring twice to the level below), which a tree walk would expand
+    /// exponentially; these budgets turn that into an error.
+    private var visits = 0
+    private var pathCharacters = 0
+    static let maxVisits = 1_000_000
+    static let maxPathCharacters = 16 << 20
+    static let maxPathLength = 8192
     /// Longest text kept for a string leaf; longer ones are shortened with their length noted.
     static let maxText = 240
     static let maxInlineList = 64
@@ -35,6 +43,12 @@ public struct CheckpointFlattener {
     private mutating func walk(_ value: PickleValue, path: String, level: Int) throws {
         guard level <= CheckpointFlattener.maxLevel else {
             throw FormatError.limitExceeded("checkpoint nested deeper than \(CheckpointFlattener.maxLevel) levels", offset: nil)
+        }
+        visits += 1
+        pathCharacters += path.utf8.count
+        guard visits <= CheckpointFlattener.maxVisits, pathCharacters <= CheckpointFlattener.maxPathCharacters,
+              path.utf8.count <= CheckpointFlattener.maxPathLength else {
+            throw FormatError.limitExceeded("checkpoint has too many entries or too long key paths (shared containers?)", offset: nil)
         }
         if let tensor = try CheckpointFlattener.tensor(value, name: path) {
             try addTensor(tensor, path.isEmpty ? "tensor" : path)

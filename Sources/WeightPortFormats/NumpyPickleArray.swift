@@ -120,6 +120,7 @@ enum NumpyPickleArray {
     }
 
     static func checkSize(_ payload: ByteRegion, dtype: DType, shape: [Int], name: String) throws {
+        try CheckpointShapeGuard.check(shape: shape, name: name)
         var expected = dtype.size
         for dim in shape {
             let (product, overflow) = expected.multipliedReportingOverflow(by: dim)

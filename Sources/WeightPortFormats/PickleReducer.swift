@@ -22,6 +22,16 @@ enum PickleReducer {
         }
     }
 
+    /// How many bytes or items applying `global` copies (see `Unpickler.copyBudget`).
+    static func copyCost(_ global: PickleGlobal, _ args: [PickleValue]) -> Int {
+        switch args.first {
+        case .string(let text)?: return text.utf8.count
+        case .list(let list)?: return list.items.count
+        case .tuple(let tuple)?: return tuple.items.count
+        default: return 1
+        }
+    }
+
     static func number(_ value: PickleValue) -> Double? {
         switch value {
         case .int(let i): return Double(i)

@@ -205,6 +205,8 @@ public final class PickleStorage {
 /// cost of hashing a key a hostile file fetches from the memo over and over.
 struct PickleKey: Hashable {
     static let maxBytes = 1024
+    /// Most parts a key may have: tuples of shared tuples must not multiply the work.
+    static let maxParts = 256
     private let parts: [String]
 
     init(_ value: PickleValue, offset: Int) throws(FormatError) {
@@ -214,6 +216,7 @@ struct PickleKey: Hashable {
     }
 
     private static func append(_ value: PickleValue, to parts: inout [String], offset: Int, level: Int) throws(FormatError) {
+        guard parts.count < maxParts else { throw .limitExceeded("dict key with more than \(maxParts) parts", offset: offset) }
         switch value {
         case .none: parts.append("N")
         case .bool(let b): parts.append(b ? "i1" : "i0")

@@ -94,8 +94,9 @@ public enum TorchLegacyReader: WeightFileReader {
                 guard let region = roots[view.root]?.region, let size = view.view.dtype?.size else {
                     throw FormatError.malformed("legacy storage view of \(view.root) has no data", offset: nil)
                 }
-                guard view.offset + view.count <= region.count / size else {
-                    throw FormatError.storageOverflow(tensor: "storage view \(view.view.key)", neededBytes: (view.offset + view.count) * size, availableBytes: region.count)
+                let (end, overflow) = view.offset.addingReportingOverflow(view.count)
+                guard !overflow, end <= region.count / size else {
+                    throw FormatError.storageOverflow(tensor: "storage view \(view.view.key)", neededBytes: overflow ? Int.max : end * size, availableBytes: region.count)
                 }
                 view.view.region = region.slice(view.offset * size, view.count * size)
             }

@@ -48,6 +48,10 @@ enum TorchTensorRebuild {
         }
         let shape = try sizes(args[2], name: name)
         let strides = try sizes(args[3], name: name)
+        try CheckpointShapeGuard.check(shape: shape, offset: offset, name: name)
+        guard strides.allSatisfy({ abs($0) <= CheckpointShapeGuard.maxOffset }) else {
+            throw FormatError.malformed("tensor '\(name)' has strides \(strides)", offset: nil)
+        }
         var dtype = storage.dtype
         if v3 {
             guard args.count >= 7, case .global(let global) = args[6], let named = PickleAllowList.torchDType(global) else {

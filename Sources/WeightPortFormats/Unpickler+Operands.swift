@@ -79,6 +79,10 @@ extension Unpickler {
         guard case .tuple(let args) = parts[1] else {
             throw FormatError.malformed("pickle applies \(global.qualifiedName) to \(parts[1].kindDescription), not a tuple", offset: opOffset)
         }
+        copyBudget -= PickleReducer.copyCost(global, args.items)
+        guard copyBudget >= 0 else {
+            throw FormatError.limitExceeded("pickle copies far more data than the file holds", offset: opOffset)
+        }
         try push(try PickleReducer.apply(global, args.items, depthLimit: limits.maxDepth, offset: opOffset))
     }
 

@@ -30,6 +30,10 @@ public struct Unpickler {
     var memo: [Int: PickleValue] = [:]
     /// File offset of the opcode being executed, for error messages.
     var opOffset = 0
+    /// Elements that REDUCE may still copy (bytes re-encoded, items gathered into sets/dicts).
+    /// A memoized value fetched again costs a few bytes of file but a full copy each time, so
+    /// the total is tied to the file size instead of being left to grow quadratically.
+    var copyBudget: Int
     /// Protocol announced by PROTO (0 when absent).
     public internal(set) var proto = 0
 
@@ -38,6 +42,7 @@ public struct Unpickler {
         self.cursor = ByteCursor(region, baseOffset: baseOffset)
         self.limits = limits
         self.persistentLoad = persistentLoad
+        self.copyBudget = region.count * 4 + (1 << 20)
     }
 
     /// Offset of the next unread byte within the region (after `load`, the byte after STOP).
