@@ -68,6 +68,37 @@ final class PickleVMTests: XCTestCase {
         XCTAssertEqual(set.items.compactMap { $0.intValue }, [1, 2])
     }
 
+    /// 60 levels that each hold the level below twice: a few hundred bytes that a naive tree
+    /// walk would expand to 2^60 entries. It must fail fast with a limit error.
+    func testSharedContainersCannotExplode() throws {
+        var bytes: [UInt8] = [0x80, 0x02, 0x5D, 0x4B, 0x01, 0x61, 0x71, 0x00]  // [1] -> memo 0
+        for level in 1...60 {
+            bytes += [0x5D, 0x28, 0x68, UInt8(level - 1), 0x68, UInt8(level - 1), 0x65, 0x71, UInt8(level)]
+        }
+        bytes += [0x2E]
+        let start = Date()
+        XCTAssertThrowsError(try PickleReader.read(ByteRegion(copying: bytes))) { error in
+            guard case .limitExceeded? = error as? FormatError else { return XCTFail("\(error)") }
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0)
+    }
+
+    /// One 1 MB string re-encoded by `_codecs.encode` again and again from the memo must hit
+    /// the copy budget instead of allocating gigabytes.
+    func testRepeatedCopiesHitTheBudget() throws {
+        var bytes: [UInt8] = [0x80, 0x02, 0x5D, 0x28]  // list, mark
+        bytes += [0x58] + withUnsafeBytes(of: UInt32(1 << 20).littleEndian, Array.init) + [UInt8](repeating: 0x61, count: 1 << 20)
+        bytes += [0x71, 0x00, 0x30]  // memo 0, pop
+        let encode = Array("c_codecs\nencode\n".utf8) + [0x68, 0x00, 0x8C, 0x06] + Array("latin1".utf8) + [0x86, 0x52]
+        for _ in 0..<200 { bytes += encode }
+        bytes += [0x65, 0x2E]
+        let start = Date()
+        XCTAssertThrowsError(try PickleReader.read(ByteRegion(copying: bytes))) { error in
+            guard case .limitExceeded? = error as? FormatError else { return XCTFail("\(error)") }
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0)
+    }
+
     /// Every prefix of a real pickle either loads or throws; none traps or hangs.
     func testEveryTruncationFailsCleanly() throws {
         for relative in ["formats/pkl_py2_proto0.pkl", "formats/pkl_np2_p5.pkl", "formats/pkl_py2_ordereddict.pkl"] {
