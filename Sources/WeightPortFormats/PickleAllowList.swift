@@ -1,5 +1,12 @@
 import WeightPortCore
 
+/// A module-qualified global name after the Python 2 → 3 renaming.
+public struct PickleGlobal: Hashable, Sendable {
+    public let module: String
+    public let name: String
+    public var qualifiedName: String { "\(module).\(name)" }
+}
+
 /// The only globals a pickle may name (FORMATS.md §2.6). Each is data-only: the unpickler maps
 /// it to a Swift value or records it for a reader to interpret; nothing is imported or called.
 public enum PickleAllowList {
