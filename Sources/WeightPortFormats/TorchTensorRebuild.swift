@@ -6,9 +6,12 @@ enum TorchTensorRebuild {
     static let tensorFunctions: Set<String> = ["torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3"]
     static let parameterFunctions: Set<String> = ["torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"]
     static let fromType = "torch._tensor._rebuild_from_type_v2"
+    /// Classes applied to an already rebuilt tensor (NEWOBJ of a Parameter, as some writers emit).
+    static let wrapperClasses: Set<String> = ["torch.nn.parameter.Parameter", "torch.Tensor"]
 
     static func handles(_ object: PickleObject) -> Bool {
         let name = object.global.qualifiedName
+        if wrapperClasses.contains(name), case .object(let inner)? = object.args.first { return handles(inner) }
         return tensorFunctions.contains(name) || parameterFunctions.contains(name) || name == fromType
     }
 
@@ -19,7 +22,7 @@ enum TorchTensorRebuild {
     static func tensor(_ global: PickleGlobal, _ args: [PickleValue], name: String, level: Int) throws -> Tensor {
         guard level < 8 else { throw FormatError.malformed("tensor '\(name)' wraps rebuild records too deeply", offset: nil) }
         let function = global.qualifiedName
-        if parameterFunctions.contains(function) {
+        if parameterFunctions.contains(function) || wrapperClasses.contains(function) {
             guard case .object(let inner)? = args.first else {
                 throw FormatError.malformed("parameter '\(name)' holds \(args.first?.kindDescription ?? "nothing")", offset: nil)
             }
