@@ -21,7 +21,9 @@ public struct CheckpointFlattener {
     /// Longest text kept for a string leaf; longer ones are shortened with their length noted.
     static let maxText = 240
     static let maxInlineList = 64
-    static let maxLevel = 1000
+    /// Deepest nesting walked. Lower than the unpickler's limit because the walk recurses and
+    /// readers may run on threads with small stacks; real checkpoints nest under 20 levels.
+    static let maxLevel = 200
 
     public init() {}
 
