@@ -17,6 +17,16 @@ public struct Tensor: Sendable {
     public init(dtype: DType, shape: [Int], strides: [Int]? = nil, offset: Int = 0,
                 byteOrder: ByteOrder = .little, storage: ByteRegion, name: String = "") throws(FormatError) {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw .malformed("tensor '\(name)' has a negative dimension \(shape)", offset: nil) }
+        // Dimensions come from files: their product (ignoring zeros, which the strides also
+        // skip) must fit in Int before any stride or byte count is computed from it.
+        var extent = 1
+        for dim in shape {
+            let (product, overflow) = extent.multipliedReportingOverflow(by: Swift.max(dim, 1))
+            guard !overflow, product <= Int.max / 16 else {
+                throw .storageOverflow(tensor: name, neededBytes: Int.max, availableBytes: storage.count)
+            }
+            extent = product
+        }
         let strides = strides ?? Tensor.contiguousStrides(shape)
         guard strides.count == shape.count else {
             throw .malformed("tensor '\(name)' has \(shape.count) dimensions but \(strides.count) strides", offset: nil)

@@ -21,6 +21,9 @@ public enum NpzReader: WeightFileReader {
             let (data, offset) = try memberBytes(entry, directory: directory, bytes: bytes, inflater: &inflater)
             tensors.append((name, try NpyReader.readArray(data, name: name, baseOffset: offset)))
         }
+        if tensors.isEmpty && !others.isEmpty {
+            throw FormatError.unsupported("zip archive holds no .npy arrays and is not a torch.save archive (first member '\(others[0].serialized())')", offset: nil)
+        }
         let metadata: [(String, JSONValue)] = others.isEmpty ? [] : [("other_members", .array(others))]
         return WeightFile(format: WeightFormat.npz.rawValue, tensors: StateDict(tensors), metadata: metadata)
     }

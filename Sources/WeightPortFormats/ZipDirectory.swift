@@ -31,7 +31,7 @@ public struct ZipDirectory: Sendable {
         if count == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
             (count, size, offset) = try ZipDirectory.readZip64End(bytes, eocd: eocd)
         }
-        guard offset >= 0, size >= 0, offset + size <= bytes.count else {
+        guard offset >= 0, size >= 0, offset <= bytes.count, size <= bytes.count - offset else {
             throw .malformed("zip central directory (\(size) bytes at \(offset)) lies outside the file", offset: eocd)
         }
         guard count <= size / 46 + 1 else { throw .malformed("zip declares \(count) entries in a \(size)-byte directory", offset: eocd) }
@@ -70,13 +70,11 @@ public struct ZipDirectory: Sendable {
         return entry.localHeaderOffset + 30 + nameLength + extraLength
     }
 
-    /// True when the archive holds a `data.pkl` one folder deep (a `torch.save` archive).
+    /// True when the archive holds a `data.pkl` (a `torch.save` archive; the torch reader then
+    /// checks that it sits exactly one folder deep, and says so when it does not).
     static func looksLikeTorchArchive(_ bytes: ByteRegion) -> Bool {
         guard let directory = try? ZipDirectory(bytes) else { return false }
-        return directory.entries.contains { entry in
-            let parts = entry.name.split(separator: "/", omittingEmptySubsequences: false)
-            return parts.count == 2 && parts[1] == "data.pkl"
-        }
+        return directory.entries.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }
     }
 
     private static func findEndOfCentralDirectory(_ bytes: ByteRegion) throws(FormatError) -> Int {

@@ -48,15 +48,24 @@ public struct PatternExpression: Sendable, Equatable {
         }
         self.spelling = spelling
         var offset = 0
+        var scale = 1
         if let sign = body.lastIndex(where: { $0 == "+" || $0 == "-" }), sign != body.startIndex {
-            guard let n = Int(body[body.index(after: sign)...]) else { throw .invalidPattern("bad offset in {\(text)}") }
-            offset = body[sign] == "+" ? n : -n
-            body = body[..<sign]
+            let right = body[body.index(after: sign)...]
+            if let n = Int(right) {
+                offset = body[sign] == "+" ? n : -n
+                body = body[..<sign]
+            } else if body[sign] == "-", let c = Int(body[..<sign]) {
+                // `4-s`: counting down, as Detectron.pytorch numbers its top-down FPN modules.
+                offset = c
+                scale = -1
+                body = right
+            } else {
+                throw .invalidPattern("bad offset in {\(text)}")
+            }
         }
         self.offset = offset
-        var scale = 1
         if let star = body.firstIndex(of: "*") {
-            guard let n = Int(body[..<star]), n > 0 else { throw .invalidPattern("bad factor in {\(text)}") }
+            guard scale == 1, let n = Int(body[..<star]), n > 0 else { throw .invalidPattern("bad factor in {\(text)}") }
             scale = n
             body = body[body.index(after: star)...]
         }

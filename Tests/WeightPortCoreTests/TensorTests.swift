@@ -44,3 +44,12 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(stats.std, variance.squareRoot(), accuracy: 1e-9)
     }
 }
+
+final class TensorOverflowTests: XCTestCase {
+    func testHugeShapesAreRejectedNotTrapped() {
+        let storage = ByteRegion(copying: [UInt8](repeating: 0, count: 16))
+        XCTAssertThrowsError(try Tensor(dtype: .float32, shape: [1 << 40, 1 << 40], storage: storage, name: "w"))
+        XCTAssertThrowsError(try Tensor(dtype: .float32, shape: [0, 1 << 40, 1 << 40], storage: storage, name: "w"))
+        XCTAssertThrowsError(try Tensor(dtype: .float64, shape: [1 << 62], storage: storage, name: "w"))
+    }
+}
