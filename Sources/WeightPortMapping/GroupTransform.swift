@@ -1,0 +1,65 @@
+import WeightPortCore
+
+/// Turns the tensors of one rule application from one side's slots into the other's.
+///
+/// Every transform is defined from the foreign side to the canonical side (`toCanonical`) and
+/// back (`toForeign`). A direction that has to invent values (e.g. background box rows that a
+/// detectron2 file never had) says so through `TransformOutcome.invented`.
+public enum GroupTransform {
+    /// Per-group facts a transform may need that no tensor carries (Caffe's per-layer eps).
+    public struct Parameters: Sendable {
+        public var eps: Double
+        public init(eps: Double = 1e-5) { self.eps = eps }
+    }
+
+    public struct Outcome: Sendable {
+        public var tensors: [String: Tensor]
+        /// Human-readable notes of values that were invented rather than carried.
+        public var invented: [String] = []
+    }
+
+    public static func toCanonical(_ name: String, _ slots: [String: Tensor], _ parameters: Parameters) throws(TransformError) -> Outcome {
+        switch name {
+        case "identity": return Outcome(tensors: ["tensor": try single(slots)])
+        case "caffe_batchnorm": return try CaffeBatchNorm.toCanonical(slots, eps: parameters.eps)
+        case "background_last": return Outcome(tensors: ["tensor": try ClassAxis.moveLastToFirst(try single(slots))])
+        case "drop_background_box_rows": return ClassAxis.prependZeroRows(try single(slots), rows: 4, what: "background box-regression rows")
+        case "drop_background_mask_channel": return ClassAxis.prependZeroRows(try single(slots), rows: 1, what: "background mask channel")
+        default: throw .unknown(name)
+        }
+    }
+
+    public static func toForeign(_ name: String, _ slots: [String: Tensor], _ parameters: Parameters) throws(TransformError) -> Outcome {
+        switch name {
+        case "identity": return Outcome(tensors: ["tensor": try single(slots)])
+        case "caffe_batchnorm": return try CaffeBatchNorm.toForeign(slots)
+        case "background_last": return Outcome(tensors: ["tensor": try ClassAxis.moveFirstToLast(try single(slots))])
+        case "drop_background_box_rows": return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 4)])
+        case "drop_background_mask_channel": return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 1)])
+        default: throw .unknown(name)
+        }
+    }
+
+    static func single(_ slots: [String: Tensor]) throws(TransformError) -> Tensor {
+        guard slots.count == 1, let tensor = slots.values.first else { throw .slots("identity", Array(slots.keys)) }
+        return tensor
+    }
+}
+
+/// Errors of tensor transforms.
+public enum TransformError: Error, Sendable, Equatable {
+    case unknown(String)
+    case slots(String, [String])
+    case shape(String)
+}
+
+extension TransformError: Diagnostic {
+    public var what: String {
+        switch self {
+        case .unknown(let name): return "unknown transform '\(name)'"
+        case .slots(let name, let slots): return "transform '\(name)' got slots \(slots.sorted())"
+        case .shape(let message): return message
+        }
+    }
+    public var location: String? { nil }
+}
