@@ -33,7 +33,7 @@ let package = Package(
             "WeightPortModels", "WeightPortReference",
         ]),
         .executableTarget(name: "weightport", dependencies: [
-            "WeightPort",
+            "WeightPort", "WeightPortCore", "WeightPortMapping",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

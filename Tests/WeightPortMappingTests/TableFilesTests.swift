@@ -48,3 +48,24 @@ final class TableFilesTests: XCTestCase {
         XCTAssertEqual(mapping.groups.map { $0.foreign["tensor"]! }, names)
     }
 }
+
+final class TableCheckerTests: XCTestCase {
+    func testShippedTablesPassTheirOwnCheck() throws {
+        let catalog = try MappingCatalog(folder: TableFilesTests.mappingsFolder)
+        for table in catalog.tables {
+            XCTAssertEqual(TableChecker.check(table).map(\.description), [], table.convention)
+        }
+    }
+
+    func testOverlappingRulesAreCaught() throws {
+        let yaml = """
+        convention: broken
+        rules:
+          - {canonical: "res{s}.{b}.conv1.weight", foreign: "layer{s}.{b}.conv1.weight"}
+          - {canonical: "res{s}.0.conv1.weight", foreign: "layer{s}.0.conv1.weight"}
+        """
+        let problems = TableChecker.check(try MappingTable(yaml: yaml, file: "broken.yaml"))
+        XCTAssertFalse(problems.isEmpty)
+        XCTAssertTrue(problems.contains { $0.message.contains("several rules") }, "\(problems)")
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import WeightPort
+import WeightPortMapping
+
+struct MappingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mappings",
+        abstract: "List and validate the naming-convention tables in mappings/.",
+        subcommands: [Check.self, List.self],
+        defaultSubcommand: List.self
+    )
+
+    struct Options: ParsableArguments {
+        @Option(help: "Folder of mapping tables (default: the checkout's mappings/, or $WEIGHTPORT_MAPPINGS).")
+        var mappings: String?
+
+        var folder: String { mappings ?? MappingCatalog.defaultFolder() }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the conventions and their rule counts.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let catalog = try MappingsCommand.load(options.folder)
+            for table in catalog.tables {
+                print("\(table.convention.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(table.rules.count).leftPad(3)) rules  \(table.description)")
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load every table (or the given files) and check that no two rules overlap and every rule maps both ways.")
+        @OptionGroup var options: Options
+        @Argument(help: "Table files to check (default: every table in the folder).") var files: [String] = []
+
+        func run() throws {
+            let tables = try files.isEmpty ? MappingsCommand.load(options.folder).tables
+                : files.map { path in try MappingsCommand.wrap(path) { () throws(MappingError) in try MappingTable.load(path: path) } }
+            var failed = false
+            for table in tables {
+                let problems = TableChecker.check(table)
+                print("\(table.convention): \(table.rules.count) rules, \(problems.isEmpty ? "ok" : "\(problems.count) problems")")
+                for problem in problems { print("  \(problem)") }
+                failed = failed || !problems.isEmpty
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    static func load(_ folder: String) throws -> MappingCatalog {
+        try wrap(folder) { () throws(MappingError) in try MappingCatalog(folder: folder) }
+    }
+
+    /// Table errors name their file; the CLI shows them in its one-line form.
+    static func wrap<T>(_ path: String, _ body: () throws(MappingError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            if case .invalidTable(let file, _) = error { throw FileError(path: file, underlying: error) }
+            throw FileError(path: path, underlying: error)
+        }
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
