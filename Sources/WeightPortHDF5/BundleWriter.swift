@@ -1,0 +1,81 @@
+import Foundation
+import WeightPortCore
+
+/// Writes a WeightPort HDF5 bundle: canonical tensors with their provenance, readable by h5py
+/// with no custom filters. The file appears at its destination only when complete.
+public enum BundleWriter {
+    /// One tensor to store, with where it came from.
+    public struct Entry: Sendable {
+        public let canonical: String
+        public let tensor: Tensor
+        public let sourceName: String
+        public let sourceDType: String
+        /// How the values differ from the source tensor's; nil when copied unchanged.
+        public let transform: String?
+
+        public init(canonical: String, tensor: Tensor, sourceName: String, sourceDType: String, transform: String?) {
+            self.canonical = canonical
+            self.tensor = tensor
+            self.sourceName = sourceName
+            self.sourceDType = sourceDType
+            self.transform = transform
+        }
+    }
+
+    /// Writes `entries` and root `attributes` (plus `/parity` when given) to `path`.
+    public static func write(_ entries: [Entry], attributes: [(String, HDF5AttributeValue)], parity: JSONValue?,
+                             to path: String, compress: Bool) throws {
+        let temporary = temporaryPath(for: path)
+        do {
+            let file = try HDF5File.create(path: temporary)
+            try file.setAttribute(BundleLayout.marker, .int(BundleLayout.version))
+            for (name, value) in attributes { try file.setAttribute(name, value) }
+            try file.createGroup(BundleLayout.weightsGroup)
+            for entry in entries {
+                let dataset = BundleLayout.datasetPath(canonical: entry.canonical)
+                try file.writeDataset(path: dataset, tensor: entry.tensor, compress: compress)
+                try file.setAttribute("source_name", .string(entry.sourceName), on: dataset)
+                try file.setAttribute("source_dtype", .string(entry.sourceDType), on: dataset)
+                if let transform = entry.transform { try file.setAttribute("transform", .string(transform), on: dataset) }
+            }
+            if let parity { try writeParity(parity, to: file) }
+            try file.close()
+            guard rename(temporary, path) == 0 else {
+                throw FileAccessError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// `/parity`: `passed` and the whole result as JSON, plus one attribute group per feature.
+    static func writeParity(_ parity: JSONValue, to file: HDF5File) throws {
+        try file.createGroup(BundleLayout.parityGroup)
+        try file.setAttribute("result", .json(parity), on: BundleLayout.parityGroup)
+        if case .bool(let passed)? = parity["passed"] {
+            try file.setAttribute("passed", .int(passed ? 1 : 0), on: BundleLayout.parityGroup)
+        }
+        guard case .array(let layers)? = parity["layers"] else { return }
+        for layer in layers {
+            guard case .string(let name)? = layer["name"], case .object(let fields) = layer else { continue }
+            let group = BundleLayout.parityGroup + "/" + name
+            try file.createGroup(group)
+            for (key, value) in fields where key != "name" {
+                switch value {
+                case .double(let d): try file.setAttribute(key, .double(d), on: group)
+                case .int(let i): try file.setAttribute(key, .int(i), on: group)
+                case .bool(let b): try file.setAttribute(key, .int(b ? 1 : 0), on: group)
+                default: try file.setAttribute(key, .json(value), on: group)
+                }
+            }
+        }
+    }
+
+    /// A hidden file beside `path`, so the final rename stays on one file system.
+    static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let name = ".\(url.lastPathComponent).tmp-\(UInt32.random(in: 0...UInt32.max))"
+        return url.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+}
