@@ -15,6 +15,9 @@ public struct MappingTable: Sendable {
     public let description: String
     public let semantics: ConventionSemantics
     public let rules: [MappingRule]
+    /// Feature (activation) names: canonical `res2`, `p3`, … ↔ the framework's own
+    /// (`layer1`, FPN `'1'`, Detectron `res2_2_sum`), for recorded activations.
+    public let features: [MappingRule]
     public let unused: [UnusedPattern]
     /// Architecture flags a file's names reveal: flag → patterns any one of which sets it.
     public let flagPatterns: [String: [NamePattern]]
@@ -48,6 +51,19 @@ public struct MappingTable: Sendable {
             }
         }
         self.rules = rules
+        var features: [MappingRule] = []
+        for (i, row) in (raw.features ?? []).enumerated() {
+            do {
+                let rule = try row.rule(index: i + 1)
+                try rule.check()
+                features.append(rule)
+            } catch let error as MappingError {
+                throw .invalidTable(file: file, reason: "feature " + error.what)
+            } catch {
+                throw .invalidTable(file: file, reason: "feature \(i + 1): \(error)")
+            }
+        }
+        self.features = features
         optionalPrefixes = raw.optionalPrefixes ?? []
         do {
             var flags: [String: [NamePattern]] = [:]
@@ -61,6 +77,16 @@ public struct MappingTable: Sendable {
         } catch {
             throw .invalidTable(file: file, reason: error.what)
         }
+    }
+
+    /// The canonical feature name for `name` (a recorded activation's key), nil if unknown.
+    public func canonicalFeature(_ name: String, context: MappingContext) -> String? {
+        for rule in features where rule.applies(context) {
+            guard let pattern = rule.foreign["tensor"], let bindings = pattern.match(name, context: context),
+                  rule.withinBounds(bindings) else { continue }
+            return try? rule.canonical["tensor"]?.render(bindings, context: context)
+        }
+        return nil
     }
 
     /// The flags `names` reveal (e.g. `gn` when GroupNorm blobs are present).
@@ -134,11 +160,12 @@ struct TableFile: Decodable {
     let description: String?
     let semantics: ConventionSemantics?
     let rules: [Row]
+    let features: [Row]?
     let unused: [UnusedRow]?
     let flags: [String: [String]]?
     let optionalPrefixes: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case convention, description, semantics, rules, unused, flags, optionalPrefixes = "optional_prefixes"
+        case convention, description, semantics, rules, features, unused, flags, optionalPrefixes = "optional_prefixes"
     }
 }

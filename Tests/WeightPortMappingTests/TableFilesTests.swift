@@ -69,3 +69,19 @@ final class TableCheckerTests: XCTestCase {
         XCTAssertTrue(problems.contains { $0.message.contains("several rules") }, "\(problems)")
     }
 }
+
+final class FeatureNameTests: XCTestCase {
+    func testFrameworkFeatureNamesMapToCanonical() throws {
+        let catalog = try MappingCatalog(folder: TableFilesTests.mappingsFolder)
+        let r50 = MappingContext.stages([2: 3, 3: 4, 4: 6, 5: 3])
+        let tv = try catalog.table("torchvision"), dt = try catalog.table("detectron"), caffe = try catalog.table("caffe")
+        XCTAssertEqual(tv.canonicalFeature("layer3", context: r50), "res4")
+        XCTAssertEqual(tv.canonicalFeature("0", context: r50), "p2")
+        XCTAssertEqual(tv.canonicalFeature("pool", context: r50), "p6")
+        XCTAssertEqual(dt.canonicalFeature("res4_5_sum", context: r50), "res4")
+        XCTAssertEqual(dt.canonicalFeature("fpn_res2_2_sum", context: r50), "p2")
+        XCTAssertNil(dt.canonicalFeature("res4_22_sum", context: r50), "R-101's name under R-50 depths")
+        XCTAssertEqual(caffe.canonicalFeature("res4f", context: r50), "res4")
+        XCTAssertEqual(caffe.canonicalFeature("res4b22", context: .stages([2: 3, 3: 4, 4: 23, 5: 3])), "res4")
+    }
+}
