@@ -19,11 +19,12 @@ public struct Convolution: Sendable {
     /// Per output channel; nil for none.
     public let bias: [Float]?
 
-    /// Floats of im2col scratch per band; bounds memory on 800×800 inputs.
-    static let bandFloats = 1 << 22
+    /// Floats of im2col scratch per band (default 4 Mi = 16 MB, which bounds memory on 800×800
+    /// inputs while keeping each sgemm wide enough to run at full speed).
+    public let scratchLimit: Int
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                groups: Int = 1, weights: [Float], bias: [Float]? = nil) {
+                groups: Int = 1, weights: [Float], bias: [Float]? = nil, scratchLimit: Int = 1 << 22) {
         precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels must divide into groups")
         precondition(weights.count == outChannels * inChannels / groups * kernel * kernel, "weight count mismatch")
         precondition(bias.map { $0.count == outChannels } ?? true, "bias count mismatch")
@@ -36,6 +37,7 @@ public struct Convolution: Sendable {
         self.groups = groups
         self.weights = weights
         self.bias = bias
+        self.scratchLimit = scratchLimit
     }
 
     /// Output size along one axis (PyTorch's floor rule).
@@ -86,7 +88,7 @@ public struct Convolution: Sendable {
         let m = outChannels / groups, groupInputs = inChannels / groups
         let k = groupInputs * kernel * kernel
         let outW = output.width, outPlane = output.planeSize
-        let rowsPerBand = max(1, min(output.height, Self.bandFloats / max(k * outW, 1)))
+        let rowsPerBand = max(1, min(output.height, scratchLimit / max(k * outW, 1)))
         let scratch = pool.take(k * rowsPerBand * outW)
         let lowering = Im2col(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         for group in 0..<groups {
