@@ -60,10 +60,13 @@ public enum Parity {
                       maxRelativeError: relative, cosineSimilarity: cosine, worstIndex: worst, tolerance: tolerance)
     }
 
+    /// Features in the order the forward pass computes them, so the first failure is the first divergence.
+    public static let computationOrder = ["stem", "res2", "res3", "res4", "res5", "p2", "p3", "p4", "p5", "p6", "p7", "logits"]
+
     /// Compares every feature named in `expected` with the same-named computed one, in `order`
     /// (names missing from `order` follow, sorted). A feature absent from `actual` fails with an empty shape.
     public static func compare(actual: [String: FeatureMap], expected: [String: (values: [Float], shape: [Int])],
-                               order: [String] = [], tolerance: Float = defaultRelativeTolerance) -> [Report] {
+                               order: [String] = computationOrder, tolerance: Float = defaultRelativeTolerance) -> [Report] {
         let names = order.filter { expected[$0] != nil } + expected.keys.filter { !order.contains($0) }.sorted()
         return names.compactMap { name in
             guard let reference = expected[name] else { return nil }
