@@ -8,6 +8,12 @@ public enum LoadError: Error, Sendable, Equatable {
         public let path: String
         public let expected: [Int]
         public let found: [Int]
+
+        public init(path: String, expected: [Int], found: [Int]) {
+            self.path = path
+            self.expected = expected
+            self.found = found
+        }
     }
 
     /// The state dict does not match the architecture's parameters one to one.
