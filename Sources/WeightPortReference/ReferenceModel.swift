@@ -7,7 +7,7 @@ import WeightPortModels
 ///
 /// Built once from an architecture and a state dict under canonical names; norms are folded at
 /// load. Not safe to run concurrently with itself (it recycles its buffers between calls).
-public final class ReferenceModel: @unchecked Sendable {
+public final class ReferenceModel {
     public let tree: ResNet
     private let stem: [NormalizedConvolution]
     private let stemPool: MaxPool
