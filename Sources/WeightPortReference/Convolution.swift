@@ -53,14 +53,17 @@ public struct Convolution: Sendable {
                       relu: Bool = false) -> FeatureMap {
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
         let outH = outputSize(x.height), outW = outputSize(x.width)
+        if let residual { precondition(residual.shape == [x.batch, outChannels, outH, outW], "residual shape mismatch") }
+        // A handed-over residual is accumulated into by sgemm (beta 1); any other is added in the
+        // epilogue pass that already visits every output, so it costs no copy.
+        let accumulate = residual != nil && reuseResidual
         let output: FeatureMap
-        if let residual {
-            precondition(residual.shape == [x.batch, outChannels, outH, outW], "residual shape mismatch")
-            output = reuseResidual ? residual : residual.copy(pool: pool)
+        if let residual, reuseResidual {
+            output = residual
         } else {
             output = FeatureMap(batch: x.batch, channels: outChannels, height: outH, width: outW, pool: pool)
         }
-        let beta: Float = residual == nil ? 0 : 1
+        let beta: Float = accumulate ? 1 : 0
         for image in 0..<x.batch {
             if isPointwise {
                 multiplyPointwise(x, image: image, into: output, beta: beta)
@@ -68,7 +71,7 @@ public struct Convolution: Sendable {
                 multiplyBanded(x, image: image, into: output, beta: beta, pool: pool)
             }
         }
-        Epilogue.addBias(bias, relu: relu, to: output)
+        Epilogue.finish(output, bias: bias, adding: accumulate ? nil : residual, relu: relu)
         return output
     }
 

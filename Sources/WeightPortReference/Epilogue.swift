@@ -1,37 +1,25 @@
 /// Per-channel passes over a finished output: bias, ReLU, residual add.
 enum Epilogue {
-    /// `x = relu?(x + bias[c])`, in place; does nothing when there is neither bias nor ReLU.
-    static func addBias(_ bias: [Float]?, relu: Bool, to map: FeatureMap) {
-        guard bias != nil || relu else { return }
+    /// `x = relu?(x + bias[c] + addend)`, in place; does nothing when there is nothing to do.
+    static func finish(_ map: FeatureMap, bias: [Float]?, adding addend: FeatureMap? = nil, relu: Bool) {
+        guard bias != nil || relu || addend != nil else { return }
+        if let addend { precondition(addend.shape == map.shape, "add needs equal shapes") }
         let plane = map.planeSize, channels = map.channels
-        let base = SharedPointers(source: map.pointer, matrix: map.pointer)
+        let pointers = SharedPointers(source: addend?.pointer ?? map.pointer, matrix: map.pointer)
+        let hasAddend = addend != nil
         let shift = bias ?? []
         ChannelLoop.run(map.batch * channels, minimumWork: plane) { index in
-            let values = base.source + index * plane
+            let values = pointers.matrix + index * plane, other = pointers.source + index * plane
             let b = shift.isEmpty ? 0 : shift[index % channels]
-            if relu {
-                for i in 0..<plane { values[i] = max(values[i] + b, 0) }
-            } else {
-                for i in 0..<plane { values[i] += b }
+            switch (hasAddend, relu) {
+            case (true, true): for i in 0..<plane { values[i] = max(values[i] + b + other[i], 0) }
+            case (true, false): for i in 0..<plane { values[i] += b + other[i] }
+            case (false, true): for i in 0..<plane { values[i] = max(values[i] + b, 0) }
+            case (false, false): for i in 0..<plane { values[i] += b }
             }
         }
     }
 
     /// `x = relu(x)`, in place.
-    static func relu(_ map: FeatureMap) { addBias(nil, relu: true, to: map) }
-
-    /// `target += addend`, then ReLU when asked, in place on `target`.
-    static func add(_ addend: FeatureMap, to target: FeatureMap, relu: Bool) {
-        precondition(addend.shape == target.shape, "add needs equal shapes")
-        let plane = target.planeSize
-        let pointers = SharedPointers(source: addend.pointer, matrix: target.pointer)
-        ChannelLoop.run(target.batch * target.channels, minimumWork: plane) { index in
-            let a = pointers.source + index * plane, t = pointers.matrix + index * plane
-            if relu {
-                for i in 0..<plane { t[i] = max(t[i] + a[i], 0) }
-            } else {
-                for i in 0..<plane { t[i] += a[i] }
-            }
-        }
-    }
+    static func relu(_ map: FeatureMap) { finish(map, bias: nil, relu: true) }
 }

@@ -1,3 +1,5 @@
+import WeightPortCore
+
 /// Compares computed features with expected ones (e.g. PyTorch's), feature by feature.
 ///
 /// The default tolerance is a maximum absolute error of 1e-4 × the expected feature's largest
@@ -77,6 +79,14 @@ public enum Parity {
             return compare(name: name, actual: map.values(), shape: map.shape, expected: reference.values,
                            expectedShape: reference.shape, tolerance: tolerance)
         }
+    }
+
+    /// Compares with expected features read from a file (e.g. a safetensors of PyTorch activations).
+    public static func compare(actual: [String: FeatureMap], expected: StateDict,
+                               tolerance: Float = defaultRelativeTolerance) -> [Report] {
+        var table: [String: (values: [Float], shape: [Int])] = [:]
+        for (name, tensor) in expected { table[name] = (tensor.floats(), tensor.shape) }
+        return compare(actual: actual, expected: table, tolerance: tolerance)
     }
 
     /// The first failing feature in `reports` with the likely cause where the pattern is known

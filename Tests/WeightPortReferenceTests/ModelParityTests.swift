@@ -11,7 +11,7 @@ final class ModelParityTests: XCTestCase {
         let fixture = try ModelFixture(name)
         let model = try ReferenceModel(spec: fixture.spec, stateDict: fixture.weights)
         let computed = try model.forward(fixture.input)
-        let reports = Parity.compare(actual: computed, expected: fixture.expected)
+        let reports = Parity.compare(actual: computed, expected: fixture.features)
         XCTAssertEqual(reports.count, fixture.features.count, file: file, line: line)
         XCTAssertEqual(Set(computed.keys), Set(fixture.features.names), "returns exactly the recorded features",
                        file: file, line: line)
