@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// 2-D convolution (NCHW) by im2col + `cblas_sgemm`, with bias, residual add and ReLU fused into
 /// the output pass.
 ///
@@ -79,10 +77,10 @@ public struct Convolution: Sendable {
         let m = outChannels / groups, k = inChannels / groups, n = x.planeSize
         for group in 0..<groups {
             weights.withUnsafeBufferPointer { w in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                            w.baseAddress! + group * m * k, Int32(k),
-                            x.pointer + (image * inChannels + group * k) * n, Int32(n), beta,
-                            output.pointer + (image * outChannels + group * m) * n, Int32(n))
+                guard let base = w.baseAddress else { return }
+                Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k,
+                              b: x.pointer + (image * inChannels + group * k) * n, ldb: n, beta: beta,
+                              c: output.pointer + (image * outChannels + group * m) * n, ldc: n)
             }
         }
     }
@@ -103,10 +101,10 @@ public struct Convolution: Sendable {
                                rows: firstRow..<(firstRow + rows), outWidth: outW, into: scratch.pointer)
                 let n = rows * outW
                 weights.withUnsafeBufferPointer { w in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                                w.baseAddress! + group * m * k, Int32(k), scratch.pointer, Int32(n), beta,
-                                output.pointer + (image * outChannels + group * m) * outPlane + firstRow * outW,
-                                Int32(outPlane))
+                    guard let base = w.baseAddress else { return }
+                    Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k, b: scratch.pointer, ldb: n,
+                                  beta: beta, c: output.pointer + (image * outChannels + group * m) * outPlane + firstRow * outW,
+                                  ldc: outPlane)
                 }
                 firstRow += rows
             }

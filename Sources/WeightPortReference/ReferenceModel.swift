@@ -32,12 +32,13 @@ public final class ReferenceModel {
             Linear(inFeatures: $0.inFeatures, outFeatures: $0.classes,
                    weight: parameters.floats($0.path + ".weight"), bias: parameters.floats($0.path + ".bias"))
         }
-        ReferenceModel.useAllCores()
+        ReferenceModel.useSingleThreadedBLAS()
     }
 
-    /// OpenBLAS's own thread count; set to the machine's cores once.
-    private static func useAllCores() {
-        openblas_set_num_threads(Int32(ProcessInfo.processInfo.activeProcessorCount))
+    /// The forward pass splits every product over the cores itself (`Gemm`), so OpenBLAS runs each
+    /// part on the calling thread. This setting is process-wide.
+    private static func useSingleThreadedBLAS() {
+        openblas_set_num_threads(1)
     }
 
     /// Runs the model on an NCHW input with 3 channels; returns the requested features by name
