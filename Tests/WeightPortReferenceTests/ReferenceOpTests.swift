@@ -54,6 +54,15 @@ final class ReferenceOpTests: XCTestCase {
         checkConvolution(ConvCase(shape: [1, 6, 9, 7], out: 4, kernel: 1, stride: 2), seed: 120)
     }
 
+    func testProductsSplitOverCores() {
+        // Wide outputs split the sgemm by columns (at a non-multiple of 16), narrow ones with many
+        // channels by rows; both must give the unsplit result.
+        checkConvolution(ConvCase(shape: [1, 4, 20, 21], out: 6, kernel: 3, padding: 1, bias: true), seed: 150)
+        checkConvolution(ConvCase(shape: [1, 4, 19, 27], out: 6, kernel: 1), seed: 160)
+        checkConvolution(ConvCase(shape: [1, 8, 5, 5], out: 70, kernel: 1), seed: 170)
+        checkConvolution(ConvCase(shape: [1, 8, 5, 5], out: 70, kernel: 3, padding: 1, groups: 2), seed: 180)
+    }
+
     func testBandedIm2colMatchesUnbanded() {
         // A tiny scratch limit forces one band per output row (and bands of several rows).
         checkConvolution(ConvCase(shape: [1, 3, 12, 10], out: 4, kernel: 3, padding: 1, scratchLimit: 1), seed: 200)
