@@ -5,16 +5,19 @@ public struct AvgPool: Sendable {
     public let stride: Int
     public let ceilMode: Bool
 
+    /// A `kernel`×`kernel` window moved by `stride`, without padding.
     public init(kernel: Int, stride: Int, ceilMode: Bool = true) {
         self.kernel = kernel
         self.stride = stride
         self.ceilMode = ceilMode
     }
 
+    /// Output size along one axis.
     public func outputSize(_ size: Int) -> Int {
         PoolGeometry.outputSize(size, kernel: kernel, stride: stride, padding: 0, ceilMode: ceilMode)
     }
 
+    /// The pooled map, in a buffer from `pool`.
     public func apply(_ x: FeatureMap, pool: BufferPool) -> FeatureMap {
         let outH = outputSize(x.height), outW = outputSize(x.width)
         let output = FeatureMap(batch: x.batch, channels: x.channels, height: outH, width: outW, pool: pool)

@@ -21,6 +21,7 @@ public struct Convolution: Sendable {
     /// inputs while keeping each sgemm wide enough to run at full speed).
     public let scratchLimit: Int
 
+    /// A conv with PyTorch's parameters; `weights` is `[out, in / groups, k, k]` row-major.
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                 groups: Int = 1, weights: [Float], bias: [Float]? = nil, scratchLimit: Int = 1 << 22) {
         precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels must divide into groups")

@@ -9,6 +9,7 @@ public struct FeatureMap: Sendable {
     /// Holds at least `count` floats; may be larger (recycled).
     public let buffer: FloatBuffer
 
+    /// A map over `buffer`, which must hold at least `batch·channels·height·width` floats.
     public init(batch: Int, channels: Int, height: Int, width: Int, buffer: FloatBuffer) {
         precondition(buffer.capacity >= batch * channels * height * width, "buffer too small for the feature map")
         self.batch = batch
@@ -32,9 +33,13 @@ public struct FeatureMap: Sendable {
         self.init(batch: shape[0], channels: shape[1], height: shape[2], width: shape[3], buffer: buffer)
     }
 
+    /// `[N, C, H, W]`.
     public var shape: [Int] { [batch, channels, height, width] }
+    /// Elements of one channel of one image.
     public var planeSize: Int { height * width }
+    /// Elements of the whole map.
     public var count: Int { batch * channels * planeSize }
+    /// The first element (NCHW order).
     public var pointer: UnsafeMutablePointer<Float> { buffer.pointer }
 
     /// A copy of the values (NCHW order).

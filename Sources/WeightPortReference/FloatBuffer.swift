@@ -22,6 +22,7 @@ public final class FloatBuffer: @unchecked Sendable {
 public final class BufferPool {
     private var buffers: [FloatBuffer] = []
 
+    /// An empty pool.
     public init() {}
 
     /// A buffer of at least `count` floats that nobody else holds (the smallest that fits).

@@ -7,6 +7,7 @@ public struct GroupNormalization: Sendable {
     public let weight: [Float]
     public let bias: [Float]
 
+    /// `weight`/`bias` per channel; the channel count must divide into `groups`.
     public init(groups: Int, eps: Float, weight: [Float], bias: [Float]) {
         precondition(weight.count == bias.count && weight.count % groups == 0, "GroupNorm channels must divide into groups")
         self.groups = groups

@@ -8,6 +8,7 @@ public struct Linear: Sendable {
     public let weight: [Float]
     public let bias: [Float]
 
+    /// `weight` is `[out, in]` row-major, as PyTorch stores `nn.Linear`.
     public init(inFeatures: Int, outFeatures: Int, weight: [Float], bias: [Float]) {
         precondition(weight.count == inFeatures * outFeatures && bias.count == outFeatures, "linear shape mismatch")
         self.inFeatures = inFeatures

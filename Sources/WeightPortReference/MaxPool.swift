@@ -10,6 +10,7 @@ public struct MaxPool: Sendable {
     public let padding: Int
     public let ceilMode: Bool
 
+    /// `ceilMode` true gives Caffe's (and PyTorch `ceil_mode=True`) rounding.
     public init(kernel: Int, stride: Int, padding: Int = 0, ceilMode: Bool = false) {
         self.kernel = kernel
         self.stride = stride
@@ -22,6 +23,7 @@ public struct MaxPool: Sendable {
         PoolGeometry.outputSize(size, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
     }
 
+    /// The pooled map, in a buffer from `pool`.
     public func apply(_ x: FeatureMap, pool: BufferPool) -> FeatureMap {
         let outH = outputSize(x.height), outW = outputSize(x.width)
         let output = FeatureMap(batch: x.batch, channels: x.channels, height: outH, width: outW, pool: pool)
