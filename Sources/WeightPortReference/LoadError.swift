@@ -4,17 +4,7 @@ import WeightPortModels
 /// Why a state dict could not be turned into a runnable model, or an input could not be run.
 public enum LoadError: Error, Sendable, Equatable {
     /// A parameter whose shape differs from the architecture's.
-    public struct ShapeMismatch: Sendable, Equatable {
-        public let path: String
-        public let expected: [Int]
-        public let found: [Int]
-
-        public init(path: String, expected: [Int], found: [Int]) {
-            self.path = path
-            self.expected = expected
-            self.found = found
-        }
-    }
+    public typealias ShapeMismatch = ParameterCheck.ShapeMismatch
 
     /// The state dict does not match the architecture's parameters one to one.
     case parameters(missing: [String], unexpected: [String], mismatched: [ShapeMismatch])

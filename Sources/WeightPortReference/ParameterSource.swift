@@ -5,20 +5,11 @@ import WeightPortModels
 struct ParameterSource {
     private let stateDict: StateDict
 
-    /// Checks that `stateDict` holds exactly `expected` (names and shapes); `num_batches_tracked`
-    /// bookkeeping is tolerated because it never changes a number.
+    /// Checks that `stateDict` holds exactly `expected` (names and shapes).
     init(_ stateDict: StateDict, expected: [ParameterSpec]) throws(LoadError) {
-        let expectedPaths = Set(expected.map(\.path))
-        var missing: [String] = [], mismatched: [LoadError.ShapeMismatch] = []
-        for parameter in expected {
-            guard let tensor = stateDict[parameter.path] else { missing.append(parameter.path); continue }
-            if tensor.shape != parameter.shape {
-                mismatched.append(.init(path: parameter.path, expected: parameter.shape, found: tensor.shape))
-            }
-        }
-        let unexpected = stateDict.names.filter { !expectedPaths.contains($0) && !$0.hasSuffix("num_batches_tracked") }
-        guard missing.isEmpty, unexpected.isEmpty, mismatched.isEmpty else {
-            throw .parameters(missing: missing, unexpected: unexpected, mismatched: mismatched)
+        let check = ParameterCheck(stateDict, expected: expected)
+        guard check.isExact else {
+            throw .parameters(missing: check.missing, unexpected: check.unexpected, mismatched: check.mismatched)
         }
         self.stateDict = stateDict
     }
