@@ -69,7 +69,14 @@ func loadInput(_ options: BenchOptions) throws -> FeatureMap {
     return FeatureMap(values: values, shape: [1, 3, options.height, options.width])
 }
 
+/// Peak resident memory of this program. `VmHWM` belongs to the current address space; getrusage's
+/// `ru_maxrss` would also count the parent's memory at fork when launched from Python.
 func peakResidentMegabytes() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) {
+        return kilobytes / 1024
+    }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes.
