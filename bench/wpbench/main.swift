@@ -1,7 +1,10 @@
 // Times the reference forward pass on random weights; driven by bench/forward.py.
 //
-// usage: wpbench <arch-name> <height> <width> <runs> [--classes N] [--stride-3x3] [--input file.f32]
+// usage: wpbench <arch-name> <height> <width> <runs> [--classes N] [--stride-3x3] [--input file.f32] [--serve]
 // Prints one JSON object: per-run milliseconds, the median, and the process's peak RSS.
+// With --serve it prints `ready` after the warm-up, then runs one forward pass per `run` line on
+// stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; the
+// JSON summary follows at end of input.
 import Foundation
 import WeightPortCore
 import WeightPortModels
@@ -13,6 +16,7 @@ struct BenchOptions {
     var classes: Int?
     var strideOn3x3 = false
     var inputPath: String?
+    var serve = false
 
     init(_ arguments: [String]) throws {
         var rest = arguments.makeIterator()
@@ -22,6 +26,7 @@ struct BenchOptions {
             case "--classes": classes = rest.next().flatMap(Int.init)
             case "--stride-3x3": strideOn3x3 = true
             case "--input": inputPath = rest.next()
+            case "--serve": serve = true
             default: positional.append(argument)
             }
         }
@@ -82,6 +87,11 @@ func peakResidentMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes.
 }
 
+/// Writes a line to stdout at once (unbuffered), for the driver waiting on it.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func main() throws {
     let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
     var spec = try ArchitectureSpec(name: options.arch)
@@ -92,15 +102,24 @@ func main() throws {
     let input = try loadInput(options)
     _ = try model.forward(input)  // warm-up: first-touch pages, OpenBLAS threads
     var times: [Double] = []
-    for _ in 0..<options.runs {
+    func timedRun() throws -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         let features = try model.forward(input)
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         withExtendedLifetime(features) {}
+        times.append(milliseconds)
+        return milliseconds
     }
+    if options.serve {
+        emit("ready")
+        while let line = readLine(), line == "run" { emit(String(try timedRun())) }
+    } else {
+        for _ in 0..<options.runs { _ = try timedRun() }
+    }
+    guard !times.isEmpty else { throw BenchError.usage }
     let median = times.sorted()[times.count / 2]
     let rounded = times.map { ($0 * 100).rounded() / 100 }
-    print("{\"arch\": \"\(options.arch)\", \"times_ms\": \(rounded), \"median_ms\": \(median), "
+    emit("{\"arch\": \"\(options.arch)\", \"times_ms\": \(rounded), \"median_ms\": \(median), "
           + "\"max_rss_mb\": \(peakResidentMegabytes()), \"pooled_mb\": \(Double(model.pooledFloats) * 4 / 1e6)}")
 }
 
