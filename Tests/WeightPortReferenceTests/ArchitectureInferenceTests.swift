@@ -8,7 +8,8 @@ final class ArchitectureInferenceTests: XCTestCase {
     /// Every fixture's spec is recovered from its weights, given only what no tensor says.
     func testRecoversFixtureSpecs() throws {
         let variants = ["r50_fpn_torchvision", "r50_fpn_retinanet_caffe_affine", "x50_gn_fpn_p6p7_p5", "r50_fpn_p2only",
-                        "r18_classifier", "r50_dilated_torchvision", "r50_dilated_detectron2", "r50_c4", "resnet50d_timm"]
+                        "r18_classifier", "r50_dilated_torchvision", "r50_dilated_detectron2", "r50_c4", "resnet50d_timm",
+                        "r18_fpn_caffe_pool"]
         for name in variants {
             let fixture = try ModelFixture(name)
             var defaults = try ArchitectureSpec(name: "R-101-C5")

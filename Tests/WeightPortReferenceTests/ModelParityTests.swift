@@ -28,6 +28,7 @@ final class ModelParityTests: XCTestCase {
     func testResNeXtGroupNormFPNP6P7FromP5Batch2() throws { try checkVariant("x50_gn_fpn_p6p7_p5") }
     func testDetectronPytorchP2Only() throws { try checkVariant("r50_fpn_p2only") }
     func testBasicBlocksClassifier() throws { try checkVariant("r18_classifier") }
+    func testBasicBlocksFPNCaffePool() throws { try checkVariant("r18_fpn_caffe_pool") }
     func testDilationTorchvisionFirstBlockKeepsPrevious() throws { try checkVariant("r50_dilated_torchvision") }
     func testDilationDetectron2EveryBlock() throws { try checkVariant("r50_dilated_detectron2") }
     func testC4WithRes5HeadAndBatchNormEps() throws { try checkVariant("r50_c4") }
