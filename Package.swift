@@ -36,6 +36,8 @@ let package = Package(
             "WeightPort", "WeightPortCore", "WeightPortMapping",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "wpbench", dependencies: ["WeightPortReference", "WeightPortModels", "WeightPortCore"],
+                          path: "bench/wpbench"),
 
         // Locates fixtures/ for every test target.
         .target(name: "WeightPortTestSupport", dependencies: ["WeightPortCore"], path: "Tests/WeightPortTestSupport"),

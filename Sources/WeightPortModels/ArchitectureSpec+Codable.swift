@@ -1,0 +1,61 @@
+extension ArchitectureSpec: Codable {
+    enum CodingKeys: String, CodingKey {
+        case name, depth, block, blocksPerStage, stem, stemWidths, stemBias, stemPool, res2Channels, groups
+        case widthPerGroup, strideIn1x1, shortcut, dilations, dilateFirstBlock, norm, body, fpn, classes
+        case returnedFeatures
+    }
+
+    /// Starts from `name` (default `R-50`) and overrides every field the JSON holds, so a file may say
+    /// just `{"name": "R-50-FPN", "blocksPerStage": [1, 1, 1, 1]}`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = try ArchitectureSpec(name: c.decodeIfPresent(String.self, forKey: .name) ?? "R-50")
+        func override<T: Decodable>(_ field: inout T, _ key: CodingKeys) throws {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { field = value }
+        }
+        try override(&depth, .depth)
+        try override(&block, .block)
+        try override(&blocksPerStage, .blocksPerStage)
+        try override(&stem, .stem)
+        try override(&stemWidths, .stemWidths)
+        try override(&stemBias, .stemBias)
+        try override(&stemPool, .stemPool)
+        try override(&res2Channels, .res2Channels)
+        try override(&groups, .groups)
+        try override(&widthPerGroup, .widthPerGroup)
+        try override(&strideIn1x1, .strideIn1x1)
+        try override(&shortcut, .shortcut)
+        try override(&dilations, .dilations)
+        try override(&dilateFirstBlock, .dilateFirstBlock)
+        try override(&norm, .norm)
+        try override(&body, .body)
+        if c.contains(.fpn) { fpn = try c.decodeIfPresent(FeaturePyramidSpec.self, forKey: .fpn) }
+        if c.contains(.classes) { classes = try c.decodeIfPresent(Int.self, forKey: .classes) }
+        if c.contains(.returnedFeatures) { returnedFeatures = try c.decodeIfPresent([String].self, forKey: .returnedFeatures) }
+        try validate()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(depth, forKey: .depth)
+        try c.encode(block, forKey: .block)
+        try c.encode(blocksPerStage, forKey: .blocksPerStage)
+        try c.encode(stem, forKey: .stem)
+        try c.encode(stemWidths, forKey: .stemWidths)
+        try c.encode(stemBias, forKey: .stemBias)
+        try c.encode(stemPool, forKey: .stemPool)
+        try c.encode(res2Channels, forKey: .res2Channels)
+        try c.encode(groups, forKey: .groups)
+        try c.encode(widthPerGroup, forKey: .widthPerGroup)
+        try c.encode(strideIn1x1, forKey: .strideIn1x1)
+        try c.encode(shortcut, forKey: .shortcut)
+        try c.encode(dilations, forKey: .dilations)
+        try c.encode(dilateFirstBlock, forKey: .dilateFirstBlock)
+        try c.encode(norm, forKey: .norm)
+        try c.encode(body, forKey: .body)
+        try c.encodeIfPresent(fpn, forKey: .fpn)
+        try c.encodeIfPresent(classes, forKey: .classes)
+        try c.encodeIfPresent(returnedFeatures, forKey: .returnedFeatures)
+    }
+}

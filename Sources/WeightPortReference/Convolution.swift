@@ -1,0 +1,114 @@
+/// 2-D convolution (NCHW) by im2col + `cblas_sgemm`, with bias, residual add and ReLU fused into
+/// the output pass.
+///
+/// A 1×1 stride-1 unpadded conv multiplies the input directly. Otherwise the im2col matrix is
+/// built in bands of output rows, so its scratch stays bounded (about 16 MB) however large the
+/// image, and each band's product is written straight into its columns of the output (`ldc`).
+public struct Convolution: Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    public let dilation: Int
+    public let groups: Int
+    /// `[out, in / groups, k, k]` row-major.
+    public let weights: [Float]
+    /// Per output channel; nil for none.
+    public let bias: [Float]?
+
+    /// Floats of im2col scratch per band (default 4 Mi = 16 MB, which bounds memory on 800×800
+    /// inputs while keeping each sgemm wide enough to run at full speed).
+    public let scratchLimit: Int
+
+    /// A conv with PyTorch's parameters; `weights` is `[out, in / groups, k, k]` row-major.
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+                groups: Int = 1, weights: [Float], bias: [Float]? = nil, scratchLimit: Int = 1 << 22) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels must divide into groups")
+        precondition(weights.count == outChannels * inChannels / groups * kernel * kernel, "weight count mismatch")
+        precondition(bias.map { $0.count == outChannels } ?? true, "bias count mismatch")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        self.weights = weights
+        self.bias = bias
+        self.scratchLimit = scratchLimit
+    }
+
+    /// Output size along one axis (PyTorch's floor rule).
+    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1 }
+
+    var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// `relu?(conv(x) + bias + residual)`.
+    ///
+    /// - Parameter residual: added before the ReLU. With `reuseResidual` its buffer becomes the
+    ///   output (the caller promises nobody reads it afterwards); otherwise it is copied first.
+    public func apply(_ x: FeatureMap, pool: BufferPool, residual: FeatureMap? = nil, reuseResidual: Bool = false,
+                      relu: Bool = false) -> FeatureMap {
+        precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
+        let outH = outputSize(x.height), outW = outputSize(x.width)
+        if let residual { precondition(residual.shape == [x.batch, outChannels, outH, outW], "residual shape mismatch") }
+        // A handed-over residual is accumulated into by sgemm (beta 1); any other is added in the
+        // epilogue pass that already visits every output, so it costs no copy.
+        let accumulate = residual != nil && reuseResidual
+        let output: FeatureMap
+        if let residual, reuseResidual {
+            output = residual
+        } else {
+            output = FeatureMap(batch: x.batch, channels: outChannels, height: outH, width: outW, pool: pool)
+        }
+        let beta: Float = accumulate ? 1 : 0
+        for image in 0..<x.batch {
+            if isPointwise {
+                multiplyPointwise(x, image: image, into: output, beta: beta)
+            } else {
+                multiplyBanded(x, image: image, into: output, beta: beta, pool: pool)
+            }
+        }
+        Epilogue.finish(output, bias: bias, adding: accumulate ? nil : residual, relu: relu)
+        return output
+    }
+
+    private func multiplyPointwise(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float) {
+        let m = outChannels / groups, k = inChannels / groups, n = x.planeSize
+        for group in 0..<groups {
+            weights.withUnsafeBufferPointer { w in
+                guard let base = w.baseAddress else { return }
+                Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k,
+                              b: x.pointer + (image * inChannels + group * k) * n, ldb: n, beta: beta,
+                              c: output.pointer + (image * outChannels + group * m) * n, ldc: n)
+            }
+        }
+    }
+
+    private func multiplyBanded(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float, pool: BufferPool) {
+        let m = outChannels / groups, groupInputs = inChannels / groups
+        let k = groupInputs * kernel * kernel
+        let outW = output.width, outPlane = output.planeSize
+        let rowsPerBand = max(1, min(output.height, scratchLimit / max(k * outW, 1)))
+        let scratch = pool.take(k * rowsPerBand * outW)
+        let lowering = Im2col(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        for group in 0..<groups {
+            var firstRow = 0
+            while firstRow < output.height {
+                let rows = min(rowsPerBand, output.height - firstRow)
+                let source = x.pointer + (image * inChannels + group * groupInputs) * x.planeSize
+                lowering.lower(source, channels: groupInputs, height: x.height, width: x.width,
+                               rows: firstRow..<(firstRow + rows), outWidth: outW, into: scratch.pointer)
+                let n = rows * outW
+                weights.withUnsafeBufferPointer { w in
+                    guard let base = w.baseAddress else { return }
+                    Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k, b: scratch.pointer, ldb: n,
+                                  beta: beta, c: output.pointer + (image * outChannels + group * m) * outPlane + firstRow * outW,
+                                  ldc: outPlane)
+                }
+                firstRow += rows
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import COpenBLAS
+import Foundation
+import WeightPortCore
+import WeightPortModels
+
+/// The reference forward pass over the canonical tree, float32 NCHW on the CPU (OpenBLAS).
+///
+/// Built once from an architecture and a state dict under canonical names; norms are folded at
+/// load. Not safe to run concurrently with itself (it recycles its buffers between calls).
+public final class ReferenceModel {
+    public let tree: ResNet
+    private let stem: [NormalizedConvolution]
+    private let stemPool: MaxPool
+    private let stages: [[ReferenceBlock]]
+    private let pyramid: ReferencePyramid?
+    private let classifier: Linear?
+    private let pool = BufferPool()
+
+    /// Checks `stateDict` against the tree's parameters (missing, unexpected, wrong shape) and folds norms.
+    public init(spec: ArchitectureSpec, stateDict: StateDict) throws(LoadError) {
+        let tree: ResNet
+        do { tree = try ResNet(spec: spec) } catch { throw .architecture(error) }
+        let parameters = try ParameterSource(stateDict, expected: tree.parameters)
+        self.tree = tree
+        stem = tree.stem.convs.map { NormalizedConvolution($0, parameters: parameters) }
+        stemPool = spec.stemPool == .pytorch
+            ? MaxPool(kernel: 3, stride: 2, padding: 1)
+            : MaxPool(kernel: 3, stride: 2, padding: 0, ceilMode: true)
+        stages = tree.stages.map { $0.map { ReferenceBlock($0, parameters: parameters) } }
+        pyramid = tree.featurePyramid.map { ReferencePyramid($0, parameters: parameters) }
+        classifier = tree.classifier.map {
+            Linear(inFeatures: $0.inFeatures, outFeatures: $0.classes,
+                   weight: parameters.floats($0.path + ".weight"), bias: parameters.floats($0.path + ".bias"))
+        }
+        ReferenceModel.useSingleThreadedBLAS()
+    }
+
+    /// The forward pass splits every product over the cores itself (`Gemm`), so OpenBLAS runs each
+    /// part on the calling thread. This setting is process-wide.
+    private static func useSingleThreadedBLAS() {
+        openblas_set_num_threads(1)
+    }
+
+    /// Runs the model on an NCHW input with 3 channels; returns the requested features by name
+    /// (`stem`, `res2`…`res5`, `p2`…`p7`, `logits`).
+    public func forward(_ input: FeatureMap) throws(LoadError) -> [String: FeatureMap] {
+        guard input.channels == 3, input.height > 0, input.width > 0 else {
+            throw .input(expected: "[N, 3, H, W]", found: input.shape)
+        }
+        var features: [String: FeatureMap] = [:]
+        var x = input
+        for conv in stem { x = conv.apply(x, pool: pool, relu: true) }
+        x = stemPool.apply(x, pool: pool)
+        features["stem"] = x
+        var stageOutputs: [FeatureMap] = []
+        for (index, blocks) in stages.enumerated() {
+            for block in blocks { x = block.apply(x, pool: pool) }
+            features["res\(index + 2)"] = x
+            stageOutputs.append(x)
+        }
+        if let pyramid {
+            for (name, level) in pyramid.apply(stageOutputs, pool: pool) { features[name] = level }
+        }
+        if let classifier {
+            features["logits"] = classifier.apply(Linear.globalAveragePool(x), batch: x.batch, pool: pool)
+        }
+        return select(features)
+    }
+
+    /// Forward pass on a Core tensor `[N, 3, H, W]`.
+    public func forward(_ input: Tensor) throws(LoadError) -> [String: FeatureMap] {
+        guard input.rank == 4 else { throw .input(expected: "[N, 3, H, W]", found: input.shape) }
+        return try forward(FeatureMap(values: input.floats(), shape: input.shape))
+    }
+
+    private func select(_ features: [String: FeatureMap]) -> [String: FeatureMap] {
+        var wanted = tree.spec.returnedFeatures.map(Set.init) ?? Set(features.keys)
+        if tree.spec.returnedFeatures == nil, tree.featurePyramid?.spec.onlyP2 == true {
+            wanted.subtract(["p3", "p4", "p5", "p6", "p7"])
+        }
+        return features.filter { wanted.contains($0.key) }
+    }
+
+    /// Floats the model's buffer pool holds (activations and scratch), for memory reports.
+    public var pooledFloats: Int { pool.heldFloats }
+}
