@@ -1,0 +1,44 @@
+import WeightPortCore
+import WeightPortMapping
+import WeightPortModels
+
+/// A weight file brought onto the hub: canonical tensors, the architecture they fit, and the
+/// convention (with its semantics) they came from. `convert`, `verify` and `export` all start here.
+public struct CanonicalModel: Sendable {
+    public let path: String
+    public let file: WeightFile
+    /// The naming convention of the source (`detectron`, `torchvision`, …; `bundle` for a WeightPort bundle).
+    public let convention: String
+    public let semantics: ConventionSemantics
+    public let context: MappingContext
+    public var weights: CanonicalWeights
+    public var spec: ArchitectureSpec
+    public var report: MappingReport
+    /// The checkpoint container the weights were found in (`model`, `state_dict`), if any.
+    public let container: String?
+
+    /// Canonical names of tensors outside the backbone tree (RPN and RoI heads), carried by name.
+    public var headNames: [String] {
+        weights.tensors.names.filter { $0.hasPrefix("proposal_generator.") || ($0.hasPrefix("roi_heads.") && !$0.hasPrefix("roi_heads.res5.")) }
+    }
+
+    /// Norm paths that are GroupNorms (their tensors look exactly like affine norms').
+    public var groupNormPaths: Set<String> {
+        if spec.norm.kind == .group { return Set(weights.normPaths) }
+        if spec.fpn?.norm?.kind == .group { return Set(weights.normPaths.filter { $0.hasPrefix("fpn_") }) }
+        return []
+    }
+
+    init(path: String, file: WeightFile, convention: String, semantics: ConventionSemantics, context: MappingContext,
+         weights: CanonicalWeights, spec: ArchitectureSpec, report: MappingReport, container: String?) {
+        self.path = path
+        self.file = file
+        self.convention = convention
+        self.semantics = semantics
+        self.context = context
+        self.weights = weights
+        self.spec = spec
+        self.report = report
+        self.container = container
+    }
+}

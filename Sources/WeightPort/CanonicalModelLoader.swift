@@ -1,0 +1,112 @@
+import WeightPortCore
+import WeightPortMapping
+import WeightPortModels
+
+/// Reads any weight file onto the hub: detects its naming convention (or takes `--from`),
+/// maps it through that table, and works out the architecture (or checks `--arch`).
+public enum CanonicalModelLoader {
+    public struct Options: Sendable {
+        public var from: String?
+        public var arch: String?
+        /// Overrides the convention's stride placement (`true`: stride on the first 1×1).
+        public var strideIn1x1: Bool?
+
+        public init(from: String? = nil, arch: String? = nil, strideIn1x1: Bool? = nil) {
+            self.from = from
+            self.arch = arch
+            self.strideIn1x1 = strideIn1x1
+        }
+    }
+
+    public static func load(path: String, options: Options, catalog: MappingCatalog,
+                            willReadAllValues: Bool = true) throws -> CanonicalModel {
+        let file = try WeightFileLoader.load(path: path)
+        do {
+            if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
+            return try canonical(path: path, file: file, options: options, catalog: catalog)
+        } catch let error as FileError {
+            throw error
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        }
+    }
+
+    static func canonical(path: String, file: WeightFile, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
+        let unwrapped = CheckpointUnwrapper.unwrap(file.tensors)
+        let names = unwrapped.weights.names
+        let table: MappingTable
+        let context: MappingContext
+        if let from = options.from {
+            table = try catalog.table(from)
+            context = ConventionDetector.context(for: names, table: table)
+        } else {
+            let best = try ConventionDetector.detect(names, tables: catalog.tables)
+            (table, context) = (best.table, best.context)
+        }
+        let caffeEps = CaffeLayerEps(file.metadata)
+        var (weights, report) = try CanonicalMapper.toCanonical(unwrapped.weights, table: table, context: context,
+                                                                parameters: caffeEps.lookup(default: table.semantics.normEps ?? 1e-5))
+        if !unwrapped.others.isEmpty { report.unused["checkpoint-state", default: []] += unwrapped.others }
+        let spec = try architecture(weights, table: table, context: context, options: options)
+        weights = try uniformEps(weights, spec: spec)
+        return CanonicalModel(path: path, file: file, convention: table.convention, semantics: table.semantics,
+                              context: context, weights: weights, spec: spec, report: report, container: unwrapped.container)
+    }
+
+    /// The architecture: inferred from the canonical tensors, with what they cannot show taken
+    /// from `--arch` and the convention's semantics; `--arch` must agree with the tensors.
+    static func architecture(_ weights: CanonicalWeights, table: MappingTable, context: MappingContext,
+                             options: Options) throws -> ArchitectureSpec {
+        let named = try options.arch.map { name throws(ArchitectureError) in try ArchitectureSpec(name: name) }
+        var defaults = SemanticDefaults.spec(table.semantics, flags: context.flags, base: named)
+        if named != nil, let stride = table.semantics.strideInFirst1x1, options.arch?.hasPrefix("X") == false {
+            defaults.strideIn1x1 = stride
+        }
+        if let stride = options.strideIn1x1 { defaults.strideIn1x1 = stride }
+        let shapes = weights.tensors.map { ($0.name, $0.tensor.shape) }
+        var spec = try ArchitectureInference.infer(from: shapes, defaults: defaults)
+        if let named {
+            guard named.blocksPerStage == spec.blocksPerStage, named.block == spec.block, named.groups == spec.groups else {
+                throw ConversionError.architectureMismatch(
+                    "--arch \(options.arch ?? "") has blocks \(named.blocksPerStage) (\(named.block.rawValue), groups \(named.groups)), "
+                    + "the file has \(spec.blocksPerStage) (\(spec.block.rawValue), groups \(spec.groups))")
+            }
+            spec.body = named.body == .c5 && spec.body != .c5 ? spec.body : named.body
+            if named.body == .fpn, let fpn = named.fpn, var inferred = spec.fpn { inferred.onlyP2 = fpn.onlyP2; spec.fpn = inferred }
+        }
+        if let eps = weights.normEps.values.first, spec.norm.kind == .batch { spec.norm.eps = Float(eps) }
+        return spec
+    }
+
+    /// The reference model has one eps per model: norms with another eps (Caffe layers may each
+    /// declare their own) are rescaled exactly to the model's.
+    static func uniformEps(_ weights: CanonicalWeights, spec: ArchitectureSpec) throws -> CanonicalWeights {
+        guard spec.norm.kind == .batch, Set(weights.normEps.values).count > 1 else { return weights }
+        return try NormAdapter.adapt(weights, to: .init(normKind: "batchnorm", eps: Double(spec.norm.eps), stemBias: true))
+    }
+}
+
+/// Caffe BatchNorm layers declare their own eps; mapping looks it up by the BatchNorm layer's name.
+struct CaffeLayerEps: Sendable {
+    let epsByLayer: [String: Double]
+
+    init(_ metadata: [(String, JSONValue)]) {
+        var eps: [String: Double] = [:]
+        if case .array(let layers)? = metadata.first(where: { $0.0 == "layers" })?.1 {
+            for layer in layers {
+                guard case .string(let name)? = layer["name"], case .string("BatchNorm")? = layer["type"] else { continue }
+                if case .double(let value)? = layer["params"]?["eps"] { eps[name] = value }
+            }
+        }
+        epsByLayer = eps
+    }
+
+    func lookup(default fallback: Double) -> CanonicalMapper.ParameterLookup? {
+        guard !epsByLayer.isEmpty else { return nil }
+        let table = epsByLayer
+        return { group in
+            let layer = group.foreign["mean"].map { String($0.split(separator: "/").first ?? "") }
+            return GroupTransform.Parameters(eps: layer.flatMap { table[$0] } ?? fallback)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import WeightPortMapping
+import WeightPortModels
+
+/// Differences between two conventions that no tensor can carry: the user must change the
+/// consumer's configuration, or the outputs will differ (CONVENTIONS.md §2.11, §4 #8–#10).
+enum SemanticComparison {
+    static func warnings(from source: ConventionSemantics, to target: ConventionSemantics, spec: ArchitectureSpec,
+                         swapped: Bool) -> [String] {
+        var out: [String] = []
+        if let t = target.strideInFirst1x1, t != spec.strideIn1x1 {
+            out.append("stride placement: these weights were trained with the stride on the \(spec.strideIn1x1 ? "first 1x1" : "3x3") conv; "
+                       + "the target's default is the \(t ? "1x1" : "3x3") (set STRIDE_IN_1X1=\(spec.strideIn1x1 ? "True" : "False") / style='\(spec.strideIn1x1 ? "caffe" : "pytorch")')")
+        }
+        if let s = source.pool1, let t = target.pool1, s != t {
+            out.append("pool1: the source pools \(s == "caffe" ? "Caffe-style (no pad, ceil)" : "PyTorch-style (pad 1, floor)"), the target \(t == "caffe" ? "Caffe-style" : "PyTorch-style"); early activations will differ")
+        }
+        if let s = source.inputChannels, let t = target.inputChannels, s != t, !swapped {
+            out.append("input channels: the weights expect \(s), the target's default input is \(t) (convert the input, or use --swap-input-channels)")
+        }
+        if let s = source.pixelScale, let t = target.pixelScale, s != t {
+            out.append("pixel scale: the weights expect 0–\(format(s)) input, the target's default is 0–\(format(t))")
+        }
+        if let s = source.pixelMean, let t = target.pixelMean, s != t {
+            out.append("pixel mean: the weights expect \(s.map(format)), the target's default is \(t.map(format))")
+        }
+        if let s = source.pixelStd, let t = target.pixelStd, s != t {
+            out.append("pixel std: the weights expect \(s.map(format)), the target's default is \(t.map(format))")
+        }
+        return out
+    }
+
+    static func format(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+}

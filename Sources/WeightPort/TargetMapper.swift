@@ -1,0 +1,102 @@
+import WeightPortCore
+import WeightPortMapping
+import WeightPortModels
+
+/// Hub → a target convention's names, with the target's norm representation and the exact
+/// transforms its table declares; reports what the target needs but does not get.
+public enum TargetMapper {
+    public struct Options: Sendable {
+        /// Reverse the stem conv's input channels (BGR ↔ RGB).
+        public var swapInputChannels = false
+        public init(swapInputChannels: Bool = false) { self.swapInputChannels = swapInputChannels }
+    }
+
+    public struct Result: Sendable {
+        public var tensors: StateDict
+        /// Target name → canonical name(s) it came from.
+        public var sourceOf: [String: String]
+        public var report: MappingReport
+        /// The architecture as the target holds it (norm kind adapted).
+        public var spec: ArchitectureSpec
+        public var weights: CanonicalWeights
+    }
+
+    public static func map(_ model: CanonicalModel, to table: MappingTable, options: Options = Options()) throws -> Result {
+        var weights = try NormAdapter.adapt(model.weights, to: .init(table.semantics, groupNorms: model.groupNormPaths))
+        let context = targetContext(model, table: table)
+        addBatchNormCounters(&weights, table: table, context: context)
+        if options.swapInputChannels { try swapStemChannels(&weights) }
+        let spec = targetSpec(model.spec, table.semantics)
+        let (tensors, sourceOf, mapped) = try CanonicalMapper.toForeign(weights, table: table, context: context)
+        var report = mapped
+        report.notes = weights.notes + Array(weights.transforms.map { "\($0.key): \($0.value)" }).sorted() + mapped.notes
+        let expected = try ResNet(spec: spec).parameters
+        report.missing = expected.map(\.path).filter { weights.tensors[$0] == nil }
+        let shapes = Dictionary(expected.map { ($0.path, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        for (name, tensor) in weights.tensors {
+            guard let want = shapes[name], want != tensor.shape else { continue }
+            report.shapeMismatches.append((name, tensor.shape, want))
+        }
+        report.warnings = SemanticComparison.warnings(from: model.semantics, to: table.semantics, spec: model.spec,
+                                                      swapped: options.swapInputChannels)
+        return Result(tensors: tensors, sourceOf: sourceOf, report: report, spec: spec, weights: weights)
+    }
+
+    /// Flags and stage depths of the model as the target table needs them.
+    static func targetContext(_ model: CanonicalModel, table: MappingTable) -> MappingContext {
+        var flags = Set<String>()
+        if model.spec.body == .c4 { flags.insert("c4") }
+        if model.spec.body == .fpn { flags.insert("fpn") }
+        if model.spec.norm.kind == .group { flags.insert("gn") }
+        if model.spec.stem == .deep { flags.insert("deep_stem") }
+        if model.spec.fpn?.topBlock == .p6p7FromC5 || model.spec.fpn?.topBlock == .p6p7FromP5 { flags.insert("retinanet") }
+        if model.spec.body != .c5 || !model.headNames.isEmpty { flags.insert("detection") }
+        return MappingContext(tables: ["blocks": model.spec.stageBlocks], flags: flags)
+    }
+
+    /// The same architecture with the norm the target's model uses.
+    static func targetSpec(_ spec: ArchitectureSpec, _ semantics: ConventionSemantics) -> ArchitectureSpec {
+        var out = spec
+        guard spec.norm.kind != .group else { return out }
+        switch semantics.norm {
+        case "affine": out.norm = .affine
+        case "batchnorm", "frozen_batchnorm": out.norm = NormSpec(kind: .batch, eps: Float(semantics.normEps ?? 1e-5))
+        default: break
+        }
+        return out
+    }
+
+    /// torchvision's and mmdet's `BatchNorm2d` keep an update counter that a strict load expects;
+    /// it has no effect on outputs, so every BatchNorm gets 0 when the target table names it.
+    static func addBatchNormCounters(_ weights: inout CanonicalWeights, table: MappingTable, context: MappingContext) {
+        for path in weights.normPaths where weights.tensors[path + ".running_var"] != nil {
+            let name = path + ".num_batches_tracked"
+            guard (try? NameMapper.map([name], table: table, context: context, direction: .canonicalToForeign))?.groups.count == 1 else { continue }
+            weights.tensors[name] = Tensor.int64Scalar(0)
+        }
+    }
+
+    static func swapStemChannels(_ weights: inout CanonicalWeights) throws {
+        guard let conv = weights.tensors["stem.conv1.weight"], conv.rank == 4, conv.shape[1] == 3 else {
+            throw ConversionError.invalidOption("--swap-input-channels needs a stem conv with 3 input channels")
+        }
+        let values = conv.floats()
+        let (out, k) = (conv.shape[0], conv.shape[2] * conv.shape[3])
+        var swapped = values
+        for o in 0..<out {
+            for c in 0..<3 {
+                for i in 0..<k { swapped[(o * 3 + c) * k + i] = values[(o * 3 + (2 - c)) * k + i] }
+            }
+        }
+        weights.tensors["stem.conv1.weight"] = Tensor(float32: swapped, shape: conv.shape)
+        weights.transforms["stem.conv1.weight"] = "input channels reversed (BGR <-> RGB)"
+    }
+}
+
+extension Tensor {
+    /// A 0-d int64 tensor (BatchNorm's `num_batches_tracked`).
+    static func int64Scalar(_ value: Int64) -> Tensor {
+        let region = withUnsafeBytes(of: value.littleEndian) { ByteRegion(copying: $0) }
+        return (try? Tensor(dtype: .int64, shape: [], byteOrder: .little, storage: region)) ?? Tensor(float32: [], shape: [0])
+    }
+}
