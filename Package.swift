@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C shims: the only code that includes the system headers.
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "WeightPort", dependencies: [
             "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping",
             "WeightPortModels", "WeightPortReference",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "weightport", dependencies: [
             "WeightPort", "WeightPortCore", "WeightPortMapping",

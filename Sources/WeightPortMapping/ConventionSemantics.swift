@@ -19,11 +19,14 @@ public struct ConventionSemantics: Sendable, Codable, Equatable {
     public var pixelStd: [Double]?
     /// `first` (index 0, with 4(K+1) box rows) or `last` (4K box rows).
     public var backgroundClass: String?
+    /// How the framework's checkpoints hold the state dict: `bare`, `model` ({'model': sd}) or
+    /// `state_dict` ({'state_dict': sd, 'meta': …}).
+    public var checkpoint: String?
 
     enum CodingKeys: String, CodingKey {
         case strideInFirst1x1 = "stride_in_1x1", pool1, stemConvBias = "stem_conv_bias", norm, normEps = "norm_eps"
         case inputChannels = "input_channels", pixelScale = "pixel_scale", pixelMean = "pixel_mean", pixelStd = "pixel_std"
-        case backgroundClass = "background_class"
+        case backgroundClass = "background_class", checkpoint
     }
 
     public init() {}

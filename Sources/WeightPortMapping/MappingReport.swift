@@ -12,6 +12,10 @@ public struct MappingReport: Sendable {
     public var incomplete: [NameMapping.Incomplete] = []
     /// Target tensors the target model needs but the source did not provide.
     public var missing: [String] = []
+    /// Missing target tensors the user allowed with `--allow-missing`.
+    public var allowedMissing: [String] = []
+    /// Canonical tensors the target convention has no name for (e.g. a keypoint head in mmdet).
+    public var notRepresentable: [String] = []
     /// Tensors present on both sides with different shapes: (name, source shape, target shape).
     public var shapeMismatches: [(name: String, source: [Int], target: [Int])] = []
     /// Values invented or changed, and semantic disagreements between conventions.
@@ -21,7 +25,9 @@ public struct MappingReport: Sendable {
     public init() {}
 
     /// A report is clean when nothing was lost without the user's say-so.
-    public var isClean: Bool { unknown.isEmpty && incomplete.isEmpty && missing.isEmpty && shapeMismatches.isEmpty }
+    public var isClean: Bool {
+        unknown.isEmpty && incomplete.isEmpty && missing.isEmpty && shapeMismatches.isEmpty && notRepresentable.isEmpty
+    }
 
     mutating func absorb(_ mapping: NameMapping) {
         for item in mapping.unused {

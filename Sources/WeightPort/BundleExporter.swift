@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+import WeightPortCore
+import WeightPortHDF5
+import WeightPortMapping
+import WeightPortModels
+
+/// `weightport export`: the hub's tensors with their provenance as an HDF5 bundle (DESIGN.md §8).
+public enum BundleExporter {
+    public struct Options: Sendable {
+        public var compress = false
+        public var overwrite = false
+        public var drop = NamePatternList()
+        public var allowMissing = NamePatternList()
+        /// A verification result to store under `/parity`.
+        public var parity: JSONValue?
+
+        public init(compress: Bool = false, overwrite: Bool = false, drop: NamePatternList = NamePatternList(),
+                    allowMissing: NamePatternList = NamePatternList(), parity: JSONValue? = nil) {
+            self.compress = compress
+            self.overwrite = overwrite
+            self.drop = drop
+            self.allowMissing = allowMissing
+            self.parity = parity
+        }
+    }
+
+    /// Writes the bundle; returns the report of what was (and was not) exported.
+    public static func export(_ model: CanonicalModel, to path: String, options: Options) throws -> MappingReport {
+        var report = model.report
+        report.missing = try ResNet(spec: model.spec).parameters.map(\.path).filter { model.weights.tensors[$0] == nil }
+        try Converter.enforceStrictness(&report, request: request(options, path: path, source: model.path), source: model.path)
+        if !options.overwrite && FileManager.default.fileExists(atPath: path) {
+            throw FileError(path: path, underlying: ConversionError.destinationExists)
+        }
+        let entries = model.weights.tensors.map { name, tensor in
+            let sources = model.weights.sources[name] ?? []
+            return BundleWriter.Entry(canonical: name, tensor: tensor, sourceName: sources.joined(separator: ","),
+                                      sourceDType: sourceDType(model, sources) ?? tensor.dtype.rawValue,
+                                      transform: model.weights.transforms[name])
+        }
+        do {
+            try BundleWriter.write(entries, attributes: try attributes(model, report: report), parity: options.parity,
+                                   to: path, compress: options.compress)
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        }
+        report.mapped = entries.count
+        return report
+    }
+
+    static func request(_ options: Options, path: String, source: String) -> Converter.Request {
+        var request = Converter.Request(source: source, destination: path)
+        request.drop = options.drop
+        request.allowMissing = options.allowMissing
+        return request
+    }
+
+    static func sourceDType(_ model: CanonicalModel, _ sources: [String]) -> String? {
+        guard let first = sources.first else { return nil }
+        let prefixed = model.container.map { $0 + "." + first } ?? first
+        return (model.file.tensors[prefixed] ?? model.file.tensors[first])?.dtype.rawValue
+    }
+
+    static func attributes(_ model: CanonicalModel, report: MappingReport) throws -> [(String, HDF5AttributeValue)] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let architecture = String(decoding: try encoder.encode(model.spec), as: UTF8.self)
+        let semantics = String(decoding: try encoder.encode(model.semantics), as: UTF8.self)
+        let unused = JSONValue.object(report.unused.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value.count)) })
+        return [
+            ("tool", .string("weightport")),
+            ("tool_version", .string(WeightPortVersion.current)),
+            ("source_path", .string(URL(fileURLWithPath: model.path).standardizedFileURL.path)),
+            ("source_format", .string(model.file.format)),
+            ("source_sha256", .string(try sha256(path: model.path))),
+            ("source_convention", .string(model.convention)),
+            ("architecture_name", .string(model.spec.name)),
+            ("architecture", .string(architecture)),
+            ("semantics", .string(semantics)),
+            ("not_exported", .json(unused)),
+            ("created", .string(ISO8601DateFormatter().string(from: Date()))),
+        ]
+    }
+
+    /// SHA-256 of the whole source file, hex.
+    static func sha256(path: String) throws -> String {
+        let bytes = try MappedFile.map(path: path)
+        let digest = SHA256.hash(data: bytes.bytes)
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import WeightPortCore
+import WeightPortFormats
+import WeightPortMapping
+import WeightPortModels
+
+/// `weightport convert`: any weight file → another convention's names in another format,
+/// strict by default: nothing is written unless every tensor is accounted for.
+public enum Converter {
+    public struct Request: Sendable {
+        public var source: String
+        public var destination: String
+        public var load = CanonicalModelLoader.Options()
+        /// Target convention; nil keeps the source's (a pure format change).
+        public var to: String?
+        public var force = false
+        public var allowMissing = NamePatternList()
+        public var drop = NamePatternList()
+        public var swapInputChannels = false
+        public var compress = false
+
+        public init(source: String, destination: String) {
+            self.source = source
+            self.destination = destination
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public let model: CanonicalModel
+        public let target: String
+        public let format: OutputFormat
+        public let report: MappingReport
+        public let tensorsWritten: Int
+    }
+
+    public static func convert(_ request: Request, catalog: MappingCatalog, progress: ProgressSink? = nil) throws -> Outcome {
+        guard let format = OutputFormat(path: request.destination) else {
+            throw FileError(path: request.destination, underlying: ConversionError.unsupportedOutput(
+                "unknown output extension (use .pth, .pt, .safetensors, .pkl or .h5)"))
+        }
+        if !request.force && FileManager.default.fileExists(atPath: request.destination) {
+            throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
+        }
+        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: catalog)
+        if format == .bundle {
+            let report = try BundleExporter.export(model, to: request.destination, options: .init(compress: request.compress, overwrite: request.force,
+                                                   drop: request.drop, allowMissing: request.allowMissing))
+            return Outcome(model: model, target: "canonical", format: format, report: report, tensorsWritten: model.weights.tensors.count)
+        }
+        let targetName = request.to ?? model.convention
+        let table = try wrap(request.destination) { try catalog.table(targetName) }
+        let mapped = try TargetMapper.map(model, to: table, options: .init(swapInputChannels: request.swapInputChannels))
+        var report = merged(source: model.report, target: mapped.report)
+        try enforceStrictness(&report, request: request, source: request.source)
+        let metadata = provenance(model, target: targetName, request: request)
+        try wrap(request.destination) {
+            try OutputWriter.write(mapped.tensors, format: format, convention: targetName, semantics: table.semantics,
+                                   metadata: metadata, model: model, to: request.destination, overwrite: request.force)
+        }
+        return Outcome(model: model, target: targetName, format: format, report: report, tensorsWritten: mapped.tensors.count)
+    }
+
+    /// Source-side accounting (unused, unknown, incomplete) with target-side (missing, not representable).
+    static func merged(source: MappingReport, target: MappingReport) -> MappingReport {
+        var report = source
+        report.missing = target.missing
+        report.shapeMismatches = target.shapeMismatches
+        report.notes += target.notes
+        report.warnings += target.warnings
+        if !target.unknown.isEmpty { report.notRepresentable = target.unknown }
+        report.incomplete += target.incomplete
+        return report
+    }
+
+    /// Strict by default: unknown source tensors, tensors the target cannot hold, missing target
+    /// tensors and shape mismatches stop the conversion unless a named option allows them.
+    static func enforceStrictness(_ report: inout MappingReport, request: Request, source: String) throws {
+        let dropped = report.unknown.filter(request.drop.matches) + report.notRepresentable.filter(request.drop.matches)
+        if !dropped.isEmpty { report.unused["dropped (--drop)", default: []] += dropped }
+        report.unknown = request.drop.unmatched(report.unknown)
+        report.notRepresentable = request.drop.unmatched(report.notRepresentable)
+        let allowed = report.missing.filter(request.allowMissing.matches)
+        if !allowed.isEmpty { report.allowedMissing = allowed }
+        report.missing = request.allowMissing.unmatched(report.missing)
+        var problems: [String] = []
+        if !report.unknown.isEmpty { problems.append("\(report.unknown.count) source tensors match no rule (e.g. \(report.unknown[0]); --drop PATTERN to leave them out)") }
+        if !report.notRepresentable.isEmpty { problems.append("\(report.notRepresentable.count) tensors have no name in the target (e.g. \(report.notRepresentable[0]); --drop PATTERN)") }
+        if !report.incomplete.isEmpty { problems.append("\(report.incomplete.count) tensor groups are incomplete (e.g. \(report.incomplete[0].rule) lacks \(report.incomplete[0].missing.joined(separator: ", ")))") }
+        if !report.missing.isEmpty { problems.append("\(report.missing.count) target tensors are missing (e.g. \(report.missing[0]); --allow-missing PATTERN)") }
+        if !report.shapeMismatches.isEmpty {
+            let m = report.shapeMismatches[0]
+            problems.append("\(report.shapeMismatches.count) shape mismatches (e.g. \(m.name): \(m.source) in the file, \(m.target) in the target)")
+        }
+        guard problems.isEmpty else {
+            throw StrictConversionFailure(path: source, report: report, summary: problems.joined(separator: "; "))
+        }
+    }
+
+    static func provenance(_ model: CanonicalModel, target: String, request: Request) -> [(String, JSONValue)] {
+        var options: [(String, JSONValue)] = []
+        if !request.allowMissing.texts.isEmpty { options.append(("allow_missing", .array(request.allowMissing.texts.map { .string($0) }))) }
+        if !request.drop.texts.isEmpty { options.append(("drop", .array(request.drop.texts.map { .string($0) }))) }
+        if request.swapInputChannels { options.append(("swap_input_channels", .bool(true))) }
+        return [
+            ("tool", .string("weightport \(WeightPortVersion.current)")),
+            ("source", .string(URL(fileURLWithPath: request.source).lastPathComponent)),
+            ("source_format", .string(model.file.format)),
+            ("source_convention", .string(model.convention)),
+            ("target_convention", .string(target)),
+            ("architecture", .string(model.spec.name)),
+            ("options", .object(options)),
+        ]
+    }
+
+    static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FileError {
+            throw error
+        } catch let error as StrictConversionFailure {
+            throw error
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        }
+    }
+}
+
+/// A strict conversion that would lose or invent tensors: carries the full report for the CLI.
+public struct StrictConversionFailure: Error, Sendable {
+    public let path: String
+    public let report: MappingReport
+    public let summary: String
+}
+
+/// The tool's version, recorded in every file it writes.
+public enum WeightPortVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,29 @@
+import WeightPortMapping
+
+/// `--allow-missing` / `--drop` patterns: fully anchored names where `*` stands for any text.
+public struct NamePatternList: Sendable {
+    public let texts: [String]
+    let patterns: [NamePattern]
+
+    /// No patterns: nothing allowed or dropped.
+    public init() {
+        texts = []
+        patterns = []
+    }
+
+    public init(_ texts: [String]) throws {
+        self.texts = texts
+        do {
+            patterns = try texts.map { try NamePattern($0) }
+        } catch {
+            throw ConversionError.invalidOption("bad pattern in \(texts): \(error.what)")
+        }
+    }
+
+    public func matches(_ name: String) -> Bool {
+        patterns.contains { $0.match(name, context: MappingContext()) != nil }
+    }
+
+    /// Names not matched by any pattern.
+    public func unmatched(_ names: [String]) -> [String] { names.filter { !matches($0) } }
+}
