@@ -6,7 +6,7 @@ import WeightPortCore
 /// No memo is written (no BINPUT/BINGET): every value is emitted in full, which is what CPython's
 /// pickler produces with `fast = True`, so small outputs can be compared byte for byte with it.
 /// Opcode choices follow CPython: BININT1/BININT2/BININT/LONG1 by magnitude, TUPLE1-3 for short
-/// tuples, SETITEM/APPEND for one item and MARK…SETITEMS/APPENDS batches of 1000 otherwise.
+/// tuples, SETITEM/APPEND for one-item containers and MARK…SETITEMS/APPENDS batches of 1000 otherwise.
 public struct PickleWriter {
     /// How Python `str` values are spelled.
     public enum StringStyle: Sendable {
@@ -144,17 +144,19 @@ public struct PickleWriter {
 
     private mutating func batches(count: Int, single: UInt8, many: UInt8,
                                   _ item: (inout PickleWriter, Int) throws -> Void) rethrows {
+        // CPython (batch_list_exact / batch_dict_exact): a one-item container uses the single
+        // opcode; otherwise every batch, even a trailing one-item batch, is MARK … many.
+        if count == 1 {
+            try item(&self, 0)
+            bytes.append(single)
+            return
+        }
         var start = 0
         while start < count {
             let end = min(start + PickleWriter.batchSize, count)
-            if end - start == 1 {
-                try item(&self, start)
-                bytes.append(single)
-            } else {
-                bytes.append(Op.mark)
-                for i in start..<end { try item(&self, i) }
-                bytes.append(many)
-            }
+            bytes.append(Op.mark)
+            for i in start..<end { try item(&self, i) }
+            bytes.append(many)
             start = end
         }
     }
