@@ -34,11 +34,10 @@ public enum DetectronPickleWriter {
         try AtomicFileWriter.write(to: path, overwrite: overwrite) { sink in
             var writer = PickleWriter(stringStyle: .python2)
             try writer.write(object) { writer, tensor in
-                let data = WriterTensorBytes.littleEndian(tensor)
                 try encodeArrayHead(tensor, into: &writer)
-                writer.byteStringHeader(count: data.count)
+                writer.byteStringHeader(count: tensor.byteCount)
                 try sink.write(writer.takeBytes())
-                try sink.write(data.bytes)
+                try WriterTensorBytes.withLittleEndianBytes(tensor) { try sink.write($0) }
                 writer.tupleFromMark()
                 writer.build()
             }

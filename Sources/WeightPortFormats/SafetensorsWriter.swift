@@ -14,7 +14,7 @@ public enum SafetensorsWriter {
             try sink.write(layout.header)
             for name in layout.order {
                 guard let tensor = tensors[name] else { continue }
-                try sink.write(WriterTensorBytes.littleEndian(tensor).bytes)
+                try WriterTensorBytes.withLittleEndianBytes(tensor) { try sink.write($0) }
             }
         }
     }

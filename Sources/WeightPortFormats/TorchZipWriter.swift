@@ -28,8 +28,7 @@ public enum TorchZipWriter {
             try zip.addRecord(name: folder + "/data.pkl", bytes: pickle)
             try zip.addRecord(name: folder + "/byteorder", bytes: Array("little".utf8))
             for (index, tensor) in storages.enumerated() {
-                let bytes = WriterTensorBytes.littleEndian(tensor)
-                try zip.addRecord(name: folder + "/data/\(index)", data: bytes.bytes)
+                try WriterTensorBytes.withLittleEndianBytes(tensor) { try zip.addRecord(name: folder + "/data/\(index)", data: $0) }
             }
             try zip.addRecord(name: folder + "/version", bytes: Array("3\n".utf8))
             try zip.finish()
