@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that the destination either receives the complete output or is not touched.
+///
+/// Bytes go to a hidden temporary file beside the destination (`.<name>.tmp-<random>`, same
+/// folder so the final rename stays on one file system and is atomic). `commit()` flushes,
+/// fsyncs and renames it over the destination; any failure, an explicit `abort()`, or dropping
+/// the writer without committing removes the temporary file. Small writes are gathered in a
+/// 1 MiB buffer; large ones (tensor bytes straight from a mapped file) bypass it.
+public final class AtomicFileWriter {
+    /// The file the output will appear as.
+    public let destination: String
+    /// The hidden file receiving the bytes until `commit()`.
+    public let temporaryPath: String
+    /// Bytes accepted so far (buffered or written), i.e. the current file offset.
+    public private(set) var bytesWritten: Int = 0
+
+    private let overwrite: Bool
+    private var descriptor: Int32
+    private var buffer: UnsafeMutableRawPointer
+    private var buffered = 0
+    private var finished = false
+    static let bufferCapacity = 1 << 20
+
+    /// Creates the temporary file. Refuses an existing destination unless `overwrite` is true.
+    public init(destination: String, overwrite: Bool = false) throws(WriterError) {
+        if !overwrite, AtomicFileWriter.exists(destination) { throw .destinationExists(path: destination) }
+        self.destination = destination
+        self.overwrite = overwrite
+        let (folder, name) = AtomicFileWriter.split(destination)
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        temporaryPath = folder + "." + name + ".tmp-" + suffix
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .cannotWrite(path: destination, reason: AtomicFileWriter.lastError()) }
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: AtomicFileWriter.bufferCapacity, alignment: 64)
+    }
+
+    deinit {
+        if !finished { discard() }
+        buffer.deallocate()
+    }
+
+    /// Runs `body` with a writer for `path` and commits if it returns; if it throws, the
+    /// temporary file is removed, the destination is left as it was, and the error propagates.
+    public static func write(to path: String, overwrite: Bool = false,
+                             _ body: (AtomicFileWriter) throws -> Void) throws {
+        let writer = try AtomicFileWriter(destination: path, overwrite: overwrite)
+        do {
+            try body(writer)
+            try writer.commit()
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+
+    /// Appends `bytes` to the output.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(WriterError) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        try checkOpen()
+        if buffered + bytes.count <= AtomicFileWriter.bufferCapacity {
+            (buffer + buffered).copyMemory(from: base, byteCount: bytes.count)
+            buffered += bytes.count
+        } else {
+            try flushBuffer()
+            if bytes.count >= AtomicFileWriter.bufferCapacity {
+                try writeAll(base, bytes.count)
+            } else {
+                buffer.copyMemory(from: base, byteCount: bytes.count)
+                buffered = bytes.count
+            }
+        }
+        bytesWritten += bytes.count
+    }
+
+    /// Appends `bytes` to the output.
+    public func write(_ bytes: [UInt8]) throws(WriterError) {
+        try withBytes(bytes) { (raw) throws(WriterError) in try write(raw) }
+    }
+
+    /// Appends `count` zero bytes.
+    public func writeZeros(_ count: Int) throws(WriterError) {
+        var remaining = count
+        let zeros = [UInt8](repeating: 0, count: min(count, 1 << 16))
+        while remaining > 0 {
+            let n = min(remaining, zeros.count)
+            try withBytes(zeros) { (raw) throws(WriterError) in try write(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+            remaining -= n
+        }
+    }
+
+    /// Flushes, fsyncs and moves the file into place. Afterwards the writer accepts no more bytes.
+    public func commit() throws(WriterError) {
+        try checkOpen()
+        do throws(WriterError) {
+            try flushBuffer()
+            guard fsync(descriptor) == 0 else { throw WriterError.cannotWrite(path: destination, reason: "fsync: \(AtomicFileWriter.lastError())") }
+            let fd = descriptor
+            descriptor = -1
+            guard close(fd) == 0 else { throw WriterError.cannotWrite(path: destination, reason: "close: \(AtomicFileWriter.lastError())") }
+            try publish()
+        } catch {
+            discard()
+            throw error
+        }
+        finished = true
+        syncFolder()
+    }
+
+    /// Removes the temporary file; the destination is untouched. Safe to call more than once.
+    public func abort() {
+        if !finished { discard() }
+    }
+
+    // MARK: - Internals
+
+    private func checkOpen() throws(WriterError) {
+        guard !finished, descriptor >= 0 else {
+            throw .cannotWrite(path: destination, reason: "the output was already committed or aborted")
+        }
+    }
+
+    /// Renames over the destination; without `overwrite`, `link` refuses atomically if a file
+    /// appeared there since `init` (rename would silently replace it).
+    private func publish() throws(WriterError) {
+        if overwrite {
+            guard rename(temporaryPath, destination) == 0 else {
+                throw .cannotWrite(path: destination, reason: "rename: \(AtomicFileWriter.lastError())")
+            }
+            return
+        }
+        guard link(temporaryPath, destination) == 0 else {
+            let code = errno
+            if code == EEXIST { throw .destinationExists(path: destination) }
+            throw .cannotWrite(path: destination, reason: "link: \(String(cString: strerror(code)))")
+        }
+        unlink(temporaryPath)
+    }
+
+    private func flushBuffer() throws(WriterError) {
+        guard buffered > 0 else { return }
+        let n = buffered
+        buffered = 0
+        try writeAll(buffer, n)
+    }
+
+    private func writeAll(_ base: UnsafeRawPointer, _ count: Int) throws(WriterError) {
+        var offset = 0
+        while offset < count {
+            // Bounded chunks: some kernels cap a single write near 2 GiB.
+            let result = posixWrite(descriptor, base + offset, min(count - offset, 1 << 30))
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .cannotWrite(path: destination, reason: AtomicFileWriter.lastError())
+            }
+            offset += result
+        }
+    }
+
+    private func discard() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(temporaryPath)
+        finished = true
+    }
+
+    /// Makes the rename durable; failure here cannot undo the (already visible) output.
+    private func syncFolder() {
+        let folder = AtomicFileWriter.split(destination).folder
+        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// The folder part (with its trailing `/`, empty for the current folder) and the file name.
+    static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        return (String(path[...slash]), String(path[path.index(after: slash)...]))
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+/// The system call, reachable under a name the writer's own `write` methods do not shadow.
+private func posixWrite(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, base, count)
+}

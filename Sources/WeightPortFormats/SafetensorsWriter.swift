@@ -1,0 +1,84 @@
+import WeightPortCore
+
+/// Writes safetensors files byte-identical to the reference Rust writer's (FORMATS.md §6):
+/// tensors ordered by descending dtype rank then name, compact JSON header with `__metadata__`
+/// first, padded with spaces to a multiple of 8 so every tensor is naturally aligned.
+public enum SafetensorsWriter {
+    /// Writes `tensors` to `path`. `metadata` is merged over `{"format": "pt"}`, which
+    /// Hugging Face loaders expect.
+    public static func write(_ tensors: StateDict, to path: String, metadata: [String: String] = [:],
+                             overwrite: Bool = false) throws {
+        let layout = try plan(tensors, metadata: metadata)
+        try AtomicFileWriter.write(to: path, overwrite: overwrite) { sink in
+            try sink.write(withUnsafeBytes(of: UInt64(layout.header.count).littleEndian) { Array($0) })
+            try sink.write(layout.header)
+            for name in layout.order {
+                guard let tensor = tensors[name] else { continue }
+                try WriterTensorBytes.withLittleEndianBytes(tensor) { try sink.write($0) }
+            }
+        }
+    }
+
+    /// The padded JSON header and the order the tensors' bytes follow it in.
+    static func plan(_ tensors: StateDict, metadata: [String: String]) throws(WriterError) -> (header: [UInt8], order: [String]) {
+        var entries: [(name: String, tensor: Tensor, code: String, rank: Int)] = []
+        for (name, tensor) in tensors {
+            guard let code = SafetensorsReader.code(for: tensor.dtype), let rank = rank(code) else {
+                throw .unsupportedDType(tensor: name, dtype: tensor.dtype, format: "safetensors")
+            }
+            entries.append((name, tensor, code, rank))
+        }
+        entries.sort { a, b in
+            a.rank != b.rank ? a.rank > b.rank : Array(a.name.utf8).lexicographicallyPrecedes(Array(b.name.utf8))
+        }
+        var merged = ["format": "pt"]
+        merged.merge(metadata) { _, caller in caller }
+        var json = "{\"__metadata__\":{"
+        json += merged.keys.sorted().map { jsonString($0) + ":" + jsonString(merged[$0] ?? "") }.joined(separator: ",")
+        json += "}"
+        var offset = 0
+        for entry in entries {
+            let end = offset + entry.tensor.byteCount
+            json += "," + jsonString(entry.name) + ":{\"dtype\":\"\(entry.code)\",\"shape\":["
+            json += entry.tensor.shape.map(String.init).joined(separator: ",")
+            json += "],\"data_offsets\":[\(offset),\(end)]}"
+            offset = end
+        }
+        json += "}"
+        var header = Array(json.utf8)
+        // Spaces up to a multiple of 8: the data then starts 8-aligned, as the reference pads it.
+        header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+        return (header, entries.map(\.name))
+    }
+
+    /// Position in the reference's `Dtype` enum; the reference sorts by it, largest first.
+    static func rank(_ code: String) -> Int? {
+        let order = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16",
+                     "I32", "U32", "F32", "C64", "F64", "I64", "U64"]
+        return order.firstIndex(of: code)
+    }
+
+    /// A JSON string literal escaped as serde_json escapes it (quote, backslash, control characters).
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

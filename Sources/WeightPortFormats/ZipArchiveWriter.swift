@@ -1,0 +1,171 @@
+import WeightPortCore
+
+/// Writes a stored (uncompressed) zip archive the way PyTorch's `PyTorchStreamWriter` lays it
+/// out (FORMATS.md §4.1): every record's data starts on an `alignment` boundary thanks to an
+/// `FB` padding extra field, sizes and CRC follow the data in a data descriptor, and ZIP64
+/// fields appear exactly where a size or offset reaches 0xFFFFFFFF.
+///
+/// Record data is streamed to the `AtomicFileWriter` straight from the caller's (mapped) bytes;
+/// the CRC-32 of a large record is computed on the other core while it is written.
+public final class ZipArchiveWriter {
+    struct Record {
+        let name: [UInt8]
+        let crc: UInt32
+        let size: Int
+        let headerOffset: Int
+    }
+
+    private let sink: AtomicFileWriter
+    private let alignment: Int
+    private(set) var records: [Record] = []
+    static let limit32 = 0xFFFF_FFFF
+    static let chunk = 1 << 20
+    static let parallelThreshold = 1 << 20
+    // Fixed DOS date 1980-01-01 00:00: the output does not depend on the clock.
+    static let dosTime: UInt16 = 0, dosDate: UInt16 = 0x21
+    static let flags: UInt16 = 0x0808
+
+    /// An archive written to `sink` from its current position (normally the file's start).
+    public init(sink: AtomicFileWriter, alignment: Int = 64) {
+        self.sink = sink
+        self.alignment = max(alignment, 1)
+    }
+
+    /// Appends a stored record holding `data`.
+    public func addRecord(name: String, data: UnsafeRawBufferPointer) throws(WriterError) {
+        let nameBytes = Array(name.utf8)
+        guard nameBytes.count <= 0xFFFF else { throw .unsupportedValue("zip record name of \(nameBytes.count) bytes") }
+        let offset = sink.bytesWritten
+        try sink.write(ZipArchiveWriter.localHeader(name: nameBytes, size: data.count, offset: offset, alignment: alignment))
+        let checksum = data.count >= ZipArchiveWriter.parallelThreshold
+            ? try writeWhileChecksumming(data) : try writeThenChecksum(data)
+        let wide = data.count >= ZipArchiveWriter.limit32 || offset >= ZipArchiveWriter.limit32
+        try sink.write(ZipArchiveWriter.dataDescriptor(crc: checksum, size: data.count, wide: wide))
+        records.append(Record(name: nameBytes, crc: checksum, size: data.count, headerOffset: offset))
+    }
+
+    /// Small records: 1 MiB slices, each checksummed just before it is written (still in cache).
+    private func writeThenChecksum(_ data: UnsafeRawBufferPointer) throws(WriterError) -> UInt32 {
+        var crc = FastCRC32()
+        var start = 0
+        while start < data.count {
+            let slice = UnsafeRawBufferPointer(rebasing: data[start..<min(start + ZipArchiveWriter.chunk, data.count)])
+            crc.update(slice)
+            try sink.write(slice)
+            start += slice.count
+        }
+        return crc.checksum
+    }
+
+    /// Large records: the CRC runs on the second core while this one hands the bytes to the
+    /// kernel, so a record costs max(write, CRC) instead of their sum. Both only read `data`.
+    private func writeWhileChecksumming(_ data: UnsafeRawBufferPointer) throws(WriterError) -> UInt32 {
+        let shared = SharedPointer(data)
+        let outcome = ParallelOutcome(sink: sink)
+        Parallel.forEach(2) { task in
+            if task == 0 {
+                outcome.crc = FastCRC32.checksum(shared.value)
+            } else {
+                do throws(WriterError) { try outcome.sink.write(shared.value) } catch { outcome.error = error }
+            }
+        }
+        if let error = outcome.error { throw error }
+        return outcome.crc
+    }
+
+    /// Appends a stored record holding `bytes`.
+    public func addRecord(name: String, bytes: [UInt8]) throws(WriterError) {
+        try withBytes(bytes) { (raw) throws(WriterError) in try addRecord(name: name, data: raw) }
+    }
+
+    /// Writes the central directory, the ZIP64 end record and locator (always, as torch does),
+    /// and the end-of-central-directory record.
+    public func finish() throws(WriterError) {
+        let directoryOffset = sink.bytesWritten
+        var directory: [UInt8] = []
+        for record in records { directory += ZipArchiveWriter.centralEntry(record) }
+        try sink.write(directory)
+        let zip64Offset = sink.bytesWritten
+        try sink.write(ZipArchiveWriter.endRecords(count: records.count, directorySize: directory.count,
+                                                   directoryOffset: directoryOffset, zip64Offset: zip64Offset))
+    }
+
+    // MARK: - Layout (pure functions, unit-tested for the ZIP64 cases)
+
+    /// Local header + ZIP64 extra (sizes, when the record reaches 4 GiB) + `FB` padding extra
+    /// that makes the data start at a multiple of `alignment` (PT-ic `getPadding`).
+    static func localHeader(name: [UInt8], size: Int, offset: Int, alignment: Int) -> [UInt8] {
+        let big = size >= limit32
+        var zip64: [UInt8] = []
+        if big {
+            zip64 += le(UInt16(1)) + le(UInt16(16)) + le(UInt64(size)) + le(UInt64(size))
+        }
+        let start = offset + 30 + name.count + zip64.count + 4
+        let pad = (alignment - start % alignment) % alignment
+        let extra = zip64 + le(UInt16(0x4246)) + le(UInt16(pad)) + [UInt8](repeating: 0x5A, count: pad)
+        var out = le(UInt32(0x0403_4B50)) + le(UInt16(big ? 45 : 20)) + le(flags) + le(UInt16(0))
+        out += le(dosTime) + le(dosDate) + le(UInt32(0))
+        // Bit 3 is set: CRC and sizes live in the data descriptor, so the header carries zeros
+        // (or the ZIP64 marker, whose extra then holds the real sizes).
+        let marker: UInt32 = big ? 0xFFFF_FFFF : 0
+        out += le(marker) + le(marker) + le(UInt16(name.count)) + le(UInt16(extra.count))
+        return out + name + extra
+    }
+
+    /// `PK\x07\x08` + CRC + sizes: u64 sizes when the record or its offset needs ZIP64 (as torch).
+    static func dataDescriptor(crc: UInt32, size: Int, wide: Bool) -> [UInt8] {
+        var out = le(UInt32(0x0807_4B50)) + le(crc)
+        if wide {
+            out += le(UInt64(size)) + le(UInt64(size))
+        } else {
+            out += le(UInt32(size)) + le(UInt32(size))
+        }
+        return out
+    }
+
+    /// Central-directory entry; overflowing fields are 0xFFFFFFFF and move to a ZIP64 extra in
+    /// APPNOTE order (uncompressed size, compressed size, header offset).
+    static func centralEntry(_ record: Record) -> [UInt8] {
+        let bigSize = record.size >= limit32
+        let bigOffset = record.headerOffset >= limit32
+        var zip64: [UInt8] = []
+        if bigSize { zip64 += le(UInt64(record.size)) + le(UInt64(record.size)) }
+        if bigOffset { zip64 += le(UInt64(record.headerOffset)) }
+        let extra = zip64.isEmpty ? [] : le(UInt16(1)) + le(UInt16(zip64.count)) + zip64
+        let size32 = bigSize ? UInt32(limit32) : UInt32(record.size)
+        let version: UInt16 = zip64.isEmpty ? 20 : 45
+        var out = le(UInt32(0x0201_4B50)) + le(UInt16(45)) + le(version) + le(flags) + le(UInt16(0))
+        out += le(dosTime) + le(dosDate) + le(record.crc) + le(size32) + le(size32)
+        out += le(UInt16(record.name.count)) + le(UInt16(extra.count)) + le(UInt16(0))
+        out += le(UInt16(0)) + le(UInt16(0)) + le(UInt32(0))
+        out += le(bigOffset ? UInt32(limit32) : UInt32(record.headerOffset))
+        return out + record.name + extra
+    }
+
+    /// ZIP64 end-of-central-directory record, its locator, and the classic end record.
+    static func endRecords(count: Int, directorySize: Int, directoryOffset: Int, zip64Offset: Int) -> [UInt8] {
+        var out = le(UInt32(0x0606_4B50)) + le(UInt64(44)) + le(UInt16(45)) + le(UInt16(45))
+        out += le(UInt32(0)) + le(UInt32(0)) + le(UInt64(count)) + le(UInt64(count))
+        out += le(UInt64(directorySize)) + le(UInt64(directoryOffset))
+        out += le(UInt32(0x0706_4B50)) + le(UInt32(0)) + le(UInt64(zip64Offset)) + le(UInt32(1))
+        let count16 = count >= 0xFFFF ? UInt16(0xFFFF) : UInt16(count)
+        let size32 = directorySize >= limit32 ? UInt32(limit32) : UInt32(directorySize)
+        let offset32 = directoryOffset >= limit32 ? UInt32(limit32) : UInt32(directoryOffset)
+        out += le(UInt32(0x0605_4B50)) + le(UInt16(0)) + le(UInt16(0)) + le(count16) + le(count16)
+        out += le(size32) + le(offset32) + le(UInt16(0))
+        return out
+    }
+
+    static func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    }
+}
+
+/// What the two tasks of `writeWhileChecksumming` report. Each task writes only its own field,
+/// and `Parallel.forEach` returns after both finish, so the unchecked sharing is race-free.
+private final class ParallelOutcome: @unchecked Sendable {
+    let sink: AtomicFileWriter
+    var crc: UInt32 = 0
+    var error: WriterError?
+    init(sink: AtomicFileWriter) { self.sink = sink }
+}

@@ -1,0 +1,75 @@
+import Foundation
+@testable import WeightPortFormats
+import XCTest
+
+final class AtomicFileWriterTests: XCTestCase {
+    private struct Interrupted: Error {}
+
+    func testCommitWritesSmallAndLargeChunksInOrder() throws {
+        let folder = try temporaryFolder()
+        let big = WriterSamples.bytes(3 << 20, seed: 5, dtype: .uint8)
+        try AtomicFileWriter.write(to: folder + "/out.bin") { writer in
+            try writer.write([1, 2, 3])
+            try writer.write(big)
+            try writer.writeZeros(70_000)
+            try writer.write([9])
+            XCTAssertEqual(writer.bytesWritten, 3 + big.count + 70_000 + 1)
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/out.bin"))
+        XCTAssertEqual(Array(data), [1, 2, 3] + big + [UInt8](repeating: 0, count: 70_000) + [9])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["out.bin"], "no temp file left")
+    }
+
+    func testFailureMidWriteLeavesNoDestinationAndNoTempFile() throws {
+        let folder = try temporaryFolder()
+        XCTAssertThrowsError(try AtomicFileWriter.write(to: folder + "/out.bin") { writer in
+            try writer.write(WriterSamples.bytes(2 << 20, seed: 1, dtype: .uint8))
+            throw Interrupted()
+        }) { XCTAssertTrue($0 is Interrupted) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
+    }
+
+    func testExistingDestinationRefusedUnlessOverwrite() throws {
+        let folder = try temporaryFolder()
+        let path = folder + "/out.bin"
+        try Data([7, 7]).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try AtomicFileWriter.write(to: path) { try $0.write([1]) }) { error in
+            XCTAssertEqual(error as? WriterError, .destinationExists(path: path))
+        }
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), [7, 7])
+        try AtomicFileWriter.write(to: path, overwrite: true) { try $0.write([1]) }
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), [1])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["out.bin"])
+    }
+
+    /// A file that appears at the destination while writing is not replaced either.
+    func testDestinationCreatedDuringWriteIsNotReplaced() throws {
+        let folder = try temporaryFolder()
+        let path = folder + "/out.bin"
+        let writer = try AtomicFileWriter(destination: path)
+        try writer.write([1, 2])
+        try Data([5]).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try writer.commit()) { XCTAssertEqual($0 as? WriterError, .destinationExists(path: path)) }
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), [5])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["out.bin"])
+    }
+
+    func testDroppedWriterRemovesItsTempFile() throws {
+        let folder = try temporaryFolder()
+        do {
+            let writer = try AtomicFileWriter(destination: folder + "/out.bin")
+            try writer.write([1])
+            XCTAssertTrue(FileManager.default.fileExists(atPath: writer.temporaryPath))
+            XCTAssertTrue(writer.temporaryPath.hasPrefix(folder + "/.out.bin.tmp-"))
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
+    }
+
+    func testMissingFolderIsATypedWriteError() throws {
+        let path = try temporaryFolder() + "/missing/out.bin"
+        XCTAssertThrowsError(try AtomicFileWriter(destination: path)) { error in
+            guard case .cannotWrite(let reported, _)? = error as? WriterError else { return XCTFail("\(error)") }
+            XCTAssertEqual(reported, path)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import WeightPortCore
+@testable import WeightPortFormats
+import WeightPortTestSupport
+import XCTest
+
+/// TorchZipWriter's archive, parsed back by the readers' own ZipDirectory.
+final class TorchZipWriterTests: XCTestCase {
+    func testRecordsOrderAlignmentAndChecksums() throws {
+        let samples = try WriterSamples.all()
+        let path = try temporaryFolder() + "/r50_ckpt.pth"
+        try TorchZipWriter.write(WriterSamples.stateDict(samples), to: path)
+        let bytes = try MappedFile.map(path: path)
+        let zip = try ZipDirectory(bytes)
+        let expectedNames = ["r50_ckpt/data.pkl", "r50_ckpt/byteorder"]
+            + samples.indices.map { "r50_ckpt/data/\($0)" } + ["r50_ckpt/version"]
+        XCTAssertEqual(zip.entries.map(\.name), expectedNames)
+        for entry in zip.entries {
+            XCTAssertEqual(entry.method, 0, entry.name)
+            XCTAssertEqual(try zip.dataOffset(entry) % 64, 0, "\(entry.name) data 64-byte aligned")
+            let data = try zip.storedData(entry)
+            XCTAssertEqual(entry.uncompressedSize, data.count)
+            // ZipInflater's byte-at-a-time CRC32 is an independent implementation of the same CRC.
+            XCTAssertEqual(entry.crc32, CRC32.checksum(data.bytes), entry.name)
+            XCTAssertEqual(try descriptorCRC(bytes, after: zip.dataOffset(entry) + data.count), entry.crc32, entry.name)
+        }
+        XCTAssertEqual(try zip.storedData(zip.entries.last!).toArray(), Array("3\n".utf8))
+        XCTAssertEqual(try zip.storedData(zip.entries[1]).toArray(), Array("little".utf8))
+        for (index, sample) in samples.enumerated() {
+            let record = try zip.storedData(zip.entries[2 + index])
+            XCTAssertEqual(record.toArray(), sample.tensor.contiguousBytes().toArray(), sample.name)
+        }
+        let pickle = try zip.storedData(zip.entries[0]).toArray()
+        XCTAssertEqual(Array(pickle.prefix(2)), [0x80, 0x02])
+        XCTAssertEqual(pickle.last, 0x2E)
+    }
+
+    /// Storage keys follow first reference in data.pkl, also inside nested containers.
+    func testNestedCheckpointNumbersStoragesInReferenceOrder() throws {
+        let a = try WriterSamples.make("a", .float32, [3], seed: 1)
+        let b = try WriterSamples.make("b", .uint16, [2], seed: 2)
+        let c = try WriterSamples.make("c", .bfloat16, [4], seed: 3)
+        let object = PickleWritable.stringDict([
+            ("epoch", .int(3)),
+            ("model", .stateDict(StateDict([("b", b.tensor), ("a", a.tensor)]))),
+            ("ema", .list([.tensor(c.tensor)])),
+        ])
+        let (pickle, storages) = TorchZipWriter.dataPickle(object)
+        XCTAssertEqual(storages.map { $0.contiguousBytes().toArray() }, [b.source, a.source, c.source])
+        let text = String(decoding: pickle, as: UTF8.self)
+        XCTAssertTrue(text.contains("torch._utils\n_rebuild_tensor_v3\n"), "uint16 needs v3")
+        XCTAssertTrue(text.contains("torch.storage\nUntypedStorage\n"))
+        XCTAssertTrue(text.contains("torch\nuint16\n"))
+        XCTAssertTrue(text.contains("torch\nBFloat16Storage\n"))
+        let path = try temporaryFolder() + "/nested.pt"
+        try TorchZipWriter.write(object, to: path, archiveName: "archive")
+        let zip = try ZipDirectory(try MappedFile.map(path: path))
+        XCTAssertEqual(zip.entries.map(\.name), ["archive/data.pkl", "archive/byteorder", "archive/data/0",
+                                                  "archive/data/1", "archive/data/2", "archive/version"])
+    }
+
+    func testArchiveNameIsTheFileStem() {
+        XCTAssertEqual(TorchZipWriter.archiveName(for: "out/r50.pth"), "r50")
+        XCTAssertEqual(TorchZipWriter.archiveName(for: "model.final.pt"), "model.final")
+        XCTAssertEqual(TorchZipWriter.archiveName(for: "dir/.pth"), ".pth")
+        XCTAssertEqual(TorchZipWriter.archiveName(for: "noext"), "noext")
+    }
+
+    /// The data descriptor after a record repeats its CRC (PK\x07\x08 + CRC + sizes).
+    private func descriptorCRC(_ bytes: ByteRegion, after end: Int) throws -> UInt32 {
+        XCTAssertEqual(bytes.bytes.loadUnaligned(fromByteOffset: end, as: UInt32.self), 0x0807_4B50)
+        return bytes.bytes.loadUnaligned(fromByteOffset: end + 4, as: UInt32.self)
+    }
+}
+
+/// The ZIP64 rules, exercised on the layout functions with sizes and offsets past 4 GiB
+/// (writing such files in a unit test would take minutes and gigabytes).
+final class ZipLayoutWriterTests: XCTestCase {
+    func testLocalHeaderAlignsDataForSmallAndHugeRecords() {
+        let name = Array("archive/data/12".utf8)
+        for offset in [0, 1, 63, 100, 0xFFFF_FFFE, 0xFFFF_FFFF, 5 << 30 + 17] {
+            for size in [0, 10, 0xFFFF_FFFE, 0xFFFF_FFFF, 6 << 30] {
+                let header = ZipArchiveWriter.localHeader(name: name, size: size, offset: offset, alignment: 64)
+                XCTAssertEqual((offset + header.count) % 64, 0, "offset \(offset) size \(size)")
+                let extraLength = Int(header[28]) | Int(header[29]) << 8
+                let extra = Array(header[(30 + name.count)...])
+                XCTAssertEqual(extra.count, extraLength)
+                let hasZip64 = extra[0] == 0x01 && extra[1] == 0x00
+                XCTAssertEqual(hasZip64, size >= 0xFFFF_FFFF, "ZIP64 sizes exactly when the record reaches 4 GiB")
+                let descriptor = ZipArchiveWriter.dataDescriptor(crc: 1, size: size,
+                                                                 wide: size >= 0xFFFF_FFFF || offset >= 0xFFFF_FFFF)
+                XCTAssertEqual(descriptor.count, size >= 0xFFFF_FFFF || offset >= 0xFFFF_FFFF ? 24 : 16)
+            }
+        }
+    }
+
+    /// Central entries with ≥ 4 GiB sizes/offsets round-trip through the readers' ZipDirectory.
+    func testCentralDirectoryZip64FieldsParseBack() throws {
+        let records = [
+            ZipArchiveWriter.Record(name: Array("a/data.pkl".utf8), crc: 7, size: 120, headerOffset: 0),
+            ZipArchiveWriter.Record(name: Array("a/data/0".utf8), crc: 8, size: 5 << 30, headerOffset: 256),
+            ZipArchiveWriter.Record(name: Array("a/data/1".utf8), crc: 9, size: 64, headerOffset: (5 << 30) + 400),
+            ZipArchiveWriter.Record(name: Array("a/version".utf8), crc: 10, size: 0xFFFF_FFFF, headerOffset: 0xFFFF_FFFF),
+        ]
+        let directory = records.flatMap(ZipArchiveWriter.centralEntry)
+        let archive = directory + ZipArchiveWriter.endRecords(count: records.count, directorySize: directory.count,
+                                                               directoryOffset: 0, zip64Offset: directory.count)
+        let zip = try ZipDirectory(ByteRegion(copying: archive))
+        XCTAssertEqual(zip.entries.map(\.name), ["a/data.pkl", "a/data/0", "a/data/1", "a/version"])
+        XCTAssertEqual(zip.entries.map(\.uncompressedSize), records.map(\.size))
+        XCTAssertEqual(zip.entries.map(\.compressedSize), records.map(\.size))
+        XCTAssertEqual(zip.entries.map(\.localHeaderOffset), records.map(\.headerOffset))
+        XCTAssertEqual(zip.entries.map(\.crc32), [7, 8, 9, 10])
+    }
+}
+
+final class CRC32WriterTests: XCTestCase {
+    func testCheckValue() {
+        // The CRC-32/ISO-HDLC check value of "123456789" (the catalogue's standard test vector).
+        XCTAssertEqual(FastCRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(FastCRC32.checksum([UInt8]()), 0)
+    }
+
+    /// Slicing-by-16 equals the byte-at-a-time CRC for every length/alignment and when fed in pieces.
+    func testMatchesBytewiseCRCForAllLengthsAndSplits() {
+        let data = WriterSamples.bytes(4099, seed: 9, dtype: .uint8)
+        data.withUnsafeBytes { raw in
+            for start in 0..<9 {
+                for length in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 4090 - start] {
+                    let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    XCTAssertEqual(FastCRC32.checksum(slice), CRC32.checksum(slice), "start \(start) length \(length)")
+                }
+            }
+            var pieces = FastCRC32()
+            for cut in stride(from: 0, to: raw.count, by: 333) {
+                pieces.update(UnsafeRawBufferPointer(rebasing: raw[cut..<min(cut + 333, raw.count)]))
+            }
+            XCTAssertEqual(pieces.checksum, CRC32.checksum(raw))
+        }
+    }
+}
