@@ -136,7 +136,16 @@ public final class AtomicFileWriter {
         guard link(temporaryPath, destination) == 0 else {
             let code = errno
             if code == EEXIST { throw .destinationExists(path: destination) }
-            throw .cannotWrite(path: destination, reason: "link: \(String(cString: strerror(code)))")
+            guard code == EPERM || code == EOPNOTSUPP || code == ENOSYS else {
+                throw .cannotWrite(path: destination, reason: "link: \(String(cString: strerror(code)))")
+            }
+            // File systems without hard links (FAT, some network mounts): check, then rename.
+            // Only a file created in the instant between the two could be replaced.
+            if AtomicFileWriter.exists(destination) { throw .destinationExists(path: destination) }
+            guard rename(temporaryPath, destination) == 0 else {
+                throw .cannotWrite(path: destination, reason: "rename: \(AtomicFileWriter.lastError())")
+            }
+            return
         }
         unlink(temporaryPath)
     }
