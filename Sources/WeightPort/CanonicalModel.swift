@@ -16,6 +16,9 @@ public struct CanonicalModel: Sendable {
     public var report: MappingReport
     /// The checkpoint container the weights were found in (`model`, `state_dict`), if any.
     public let container: String?
+    /// Whether stride placement is known (declared by the convention or given by the user),
+    /// rather than assumed: only then is a disagreement with the target worth a warning.
+    public var strideKnown = true
 
     /// Canonical names of tensors outside the backbone tree (RPN and RoI heads), carried by name.
     public var headNames: [String] {

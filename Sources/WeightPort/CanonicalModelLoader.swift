@@ -1,3 +1,4 @@
+import Foundation
 import WeightPortCore
 import WeightPortMapping
 import WeightPortModels
@@ -49,14 +50,17 @@ public enum CanonicalModelLoader {
         if !unwrapped.others.isEmpty { report.unused["checkpoint-state", default: []] += unwrapped.others }
         let spec = try architecture(weights, table: table, context: context, options: options)
         weights = try uniformEps(weights, spec: spec)
-        return CanonicalModel(path: path, file: file, convention: table.convention, semantics: table.semantics,
-                              context: context, weights: weights, spec: spec, report: report, container: unwrapped.container)
+        var model = CanonicalModel(path: path, file: file, convention: table.convention, semantics: table.semantics,
+                                   context: context, weights: weights, spec: spec, report: report, container: unwrapped.container)
+        model.strideKnown = options.arch != nil || options.strideIn1x1 != nil || table.semantics.strideInFirst1x1 != nil
+        return model
     }
 
     /// The architecture: inferred from the canonical tensors, with what they cannot show taken
     /// from `--arch` and the convention's semantics; `--arch` must agree with the tensors.
     static func architecture(_ weights: CanonicalWeights, table: MappingTable, context: MappingContext,
                              options: Options) throws -> ArchitectureSpec {
+        if let file = options.arch, file.hasSuffix(".json") { return try ArchitectureFile.load(file, options: options) }
         let named = try options.arch.map { name throws(ArchitectureError) in try ArchitectureSpec(name: name) }
         var defaults = SemanticDefaults.spec(table.semantics, flags: context.flags, base: named)
         if named != nil, let stride = table.semantics.strideInFirst1x1, options.arch?.hasPrefix("X") == false {
@@ -107,6 +111,25 @@ struct CaffeLayerEps: Sendable {
         return { group in
             let layer = group.foreign["mean"].map { String($0.split(separator: "/").first ?? "") }
             return GroupTransform.Parameters(eps: layer.flatMap { table[$0] } ?? fallback)
+        }
+    }
+}
+
+/// `--arch file.json`: a complete `ArchitectureSpec` (as the fixtures' `arch.json`), taken as is.
+enum ArchitectureFile {
+    static func load(_ path: String, options: CanonicalModelLoader.Options) throws -> ArchitectureSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileError(path: path, underlying: FileAccessError.cannotOpen(path: path, reason: "cannot read the architecture file"))
+        }
+        do {
+            var spec = try JSONDecoder().decode(ArchitectureSpec.self, from: data)
+            if let stride = options.strideIn1x1 { spec.strideIn1x1 = stride }
+            try spec.validate()
+            return spec
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        } catch {
+            throw FileError(path: path, underlying: ConversionError.invalidOption("not an architecture spec: \(error)"))
         }
     }
 }

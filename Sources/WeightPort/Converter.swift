@@ -49,7 +49,9 @@ public enum Converter {
         }
         let targetName = request.to ?? model.convention
         let table = try wrap(request.destination) { try catalog.table(targetName) }
-        let mapped = try TargetMapper.map(model, to: table, options: .init(swapInputChannels: request.swapInputChannels))
+        let mapped = try wrap(request.source) {
+            try TargetMapper.map(model, to: table, options: .init(swapInputChannels: request.swapInputChannels))
+        }
         var report = merged(source: model.report, target: mapped.report)
         try enforceStrictness(&report, request: request, source: request.source)
         let metadata = provenance(model, target: targetName, request: request)

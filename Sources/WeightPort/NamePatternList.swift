@@ -13,11 +13,15 @@ public struct NamePatternList: Sendable {
 
     public init(_ texts: [String]) throws {
         self.texts = texts
-        do {
-            patterns = try texts.map { try NamePattern($0) }
-        } catch {
-            throw ConversionError.invalidOption("bad pattern in \(texts): \(error.what)")
+        var patterns: [NamePattern] = []
+        for text in texts {
+            do {
+                patterns.append(try NamePattern(text))
+            } catch {
+                throw ConversionError.invalidOption("bad pattern '\(text)': \(error.what)")
+            }
         }
+        self.patterns = patterns
     }
 
     public func matches(_ name: String) -> Bool {

@@ -5,13 +5,17 @@ import WeightPortModels
 /// consumer's configuration, or the outputs will differ (CONVENTIONS.md §2.11, §4 #8–#10).
 enum SemanticComparison {
     static func warnings(from source: ConventionSemantics, to target: ConventionSemantics, spec: ArchitectureSpec,
-                         swapped: Bool) -> [String] {
+                         strideKnown: Bool, swapped: Bool) -> [String] {
         var out: [String] = []
-        if let t = target.strideInFirst1x1, t != spec.strideIn1x1 {
+        if let t = target.strideInFirst1x1, t != spec.strideIn1x1, spec.block == .bottleneck {
+            guard strideKnown else {
+                return ["stride placement: the source's names do not say where its stride is; the target assumes the \(t ? "1x1" : "3x3") (check with verify, or pass --stride-in-1x1)"]
+                    + warnings(from: source, to: target, spec: spec, strideKnown: true, swapped: swapped).filter { !$0.hasPrefix("stride") }
+            }
             out.append("stride placement: these weights were trained with the stride on the \(spec.strideIn1x1 ? "first 1x1" : "3x3") conv; "
                        + "the target's default is the \(t ? "1x1" : "3x3") (set STRIDE_IN_1X1=\(spec.strideIn1x1 ? "True" : "False") / style='\(spec.strideIn1x1 ? "caffe" : "pytorch")')")
         }
-        if let s = source.pool1, let t = target.pool1, s != t {
+        if let t = target.pool1, case let s = spec.stemPool.rawValue, s != t {
             out.append("pool1: the source pools \(s == "caffe" ? "Caffe-style (no pad, ceil)" : "PyTorch-style (pad 1, floor)"), the target \(t == "caffe" ? "Caffe-style" : "PyTorch-style"); early activations will differ")
         }
         if let s = source.inputChannels, let t = target.inputChannels, s != t, !swapped {

@@ -22,6 +22,9 @@ public enum TargetMapper {
     }
 
     public static func map(_ model: CanonicalModel, to table: MappingTable, options: Options = Options()) throws -> Result {
+        if !model.groupNormPaths.isEmpty && table.semantics.groupNorm != true {
+            throw ConversionError.unsupportedOutput("\(table.convention) models have no GroupNorm layers; this model has \(model.groupNormPaths.count)")
+        }
         var weights = try NormAdapter.adapt(model.weights, to: .init(table.semantics, groupNorms: model.groupNormPaths))
         let context = targetContext(model, table: table)
         addBatchNormCounters(&weights, table: table, context: context)
@@ -38,7 +41,7 @@ public enum TargetMapper {
             report.shapeMismatches.append((name, tensor.shape, want))
         }
         report.warnings = SemanticComparison.warnings(from: model.semantics, to: table.semantics, spec: model.spec,
-                                                      swapped: options.swapInputChannels)
+                                                      strideKnown: model.strideKnown, swapped: options.swapInputChannels)
         return Result(tensors: tensors, sourceOf: sourceOf, report: report, spec: spec, weights: weights)
     }
 
@@ -57,6 +60,7 @@ public enum TargetMapper {
     /// The same architecture with the norm the target's model uses.
     static func targetSpec(_ spec: ArchitectureSpec, _ semantics: ConventionSemantics) -> ArchitectureSpec {
         var out = spec
+        out.stemBias = spec.stemBias && semantics.stemConvBias == "used"
         guard spec.norm.kind != .group else { return out }
         switch semantics.norm {
         case "affine": out.norm = .affine

@@ -1,6 +1,5 @@
 /// CRC-32 as zip and zlib define it (IEEE 802.3 polynomial, reflected, initial and final XOR
 /// 0xFFFFFFFF), computed sixteen bytes per step with slicing-by-16 tables.
-/// (Named apart from ZipInflater's internal byte-at-a-time `CRC32`, which readers use.)
 ///
 /// Zip records of a 250 MB checkpoint are checksummed on every write, so the byte-at-a-time
 /// loop (about 400 MB/s) would dominate; slicing-by-16 runs about four times faster in release builds.

@@ -38,7 +38,7 @@ public enum NpzReader: WeightFileReader {
             }
             let data = try directory.storedData(entry)
             // Reading the bytes once for the CRC costs page-cache time, not memory: still zero-copy.
-            guard CRC32.checksum(data.bytes) == entry.crc32 else {
+            guard FastCRC32.checksum(data.bytes) == entry.crc32 else {
                 throw .malformed("zip record '\(entry.name)' fails its CRC-32 check", offset: entry.localHeaderOffset)
             }
             return (data, try directory.dataOffset(entry))

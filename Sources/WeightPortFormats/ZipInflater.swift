@@ -45,7 +45,7 @@ public final class ZipInflater {
             let actual = produced > Int64(declared) ? "more than \(declared)" : "\(produced)"
             throw .malformed("zip record '\(entry.name)' inflates to \(actual) bytes, the directory declares \(declared)", offset: entry.localHeaderOffset)
         }
-        let crc = CRC32.checksum(region.bytes)
+        let crc = FastCRC32.checksum(region.bytes)
         guard crc == entry.crc32 else {
             throw .malformed("zip record '\(entry.name)' fails its CRC-32 check", offset: entry.localHeaderOffset)
         }
@@ -56,22 +56,5 @@ public final class ZipInflater {
         var text = [CChar](repeating: 0, count: 256)
         wp_zip_error_message(code, &text, UInt64(text.count))
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
-/// CRC-32 (IEEE, reflected, as zip uses it), table driven.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { t in
-            for byte in bytes { crc = t[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        }
-        return crc ^ 0xFFFF_FFFF
     }
 }

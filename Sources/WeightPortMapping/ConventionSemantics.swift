@@ -22,11 +22,13 @@ public struct ConventionSemantics: Sendable, Codable, Equatable {
     /// How the framework's checkpoints hold the state dict: `bare`, `model` ({'model': sd}) or
     /// `state_dict` ({'state_dict': sd, 'meta': …}).
     public var checkpoint: String?
+    /// Whether the framework's models can hold GroupNorm layers under these names.
+    public var groupNorm: Bool?
 
     enum CodingKeys: String, CodingKey {
         case strideInFirst1x1 = "stride_in_1x1", pool1, stemConvBias = "stem_conv_bias", norm, normEps = "norm_eps"
         case inputChannels = "input_channels", pixelScale = "pixel_scale", pixelMean = "pixel_mean", pixelStd = "pixel_std"
-        case backgroundClass = "background_class", checkpoint
+        case backgroundClass = "background_class", checkpoint, groupNorm = "group_norm"
     }
 
     public init() {}

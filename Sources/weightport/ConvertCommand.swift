@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import WeightPort
+import WeightPortCore
+import WeightPortMapping
+
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a weight file to another naming convention and/or format.",
+        discussion: """
+        The output format follows DST's extension: .pth/.pt (PyTorch zip), .safetensors, .pkl
+        (Detectron pickle), .h5 (WeightPort HDF5 bundle, canonical names). Strict by default:
+        unknown source tensors, tensors the target cannot name, missing target tensors and
+        shape mismatches stop the conversion and nothing is written.
+        """
+    )
+
+    @Argument(help: "The source weight file.") var source: String
+    @Option(name: .shortAndLong, help: "The output file.") var output: String
+    @OptionGroup var conventions: ConventionOptions
+    @Option(help: "Target convention (default: the source's, a pure format change).") var to: String?
+    @Flag(help: "Replace an existing output file.") var force = false
+    @Option(name: .customLong("allow-missing"), help: "Target tensors allowed to be missing (pattern, * = any text; repeatable).")
+    var allowMissing: [String] = []
+    @Option(help: "Source tensors to leave out on purpose (pattern; repeatable).") var drop: [String] = []
+    @Flag(name: .customLong("swap-input-channels"), help: "Reverse the stem conv's input channels (BGR <-> RGB).")
+    var swapInputChannels = false
+    @Flag(help: "Compress HDF5 bundle datasets (deflate + shuffle).") var compress = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        var request = Converter.Request(source: source, destination: output)
+        request.load = conventions.loaderOptions
+        request.to = to
+        request.force = force
+        request.allowMissing = try NamePatternList(allowMissing)
+        request.drop = try NamePatternList(drop)
+        request.swapInputChannels = swapInputChannels
+        request.compress = compress
+        do {
+            let outcome = try Converter.convert(request, catalog: try conventions.catalog())
+            print(json ? ConversionReportView.json(outcome).serialized() : ConversionReportView.text(outcome))
+        } catch let failure as StrictConversionFailure {
+            if json { print(ConversionReportView.json(failure).serialized()) } else { print(ConversionReportView.text(failure.report)) }
+            throw FileError(path: failure.path, underlying: StrictFailureDiagnostic(summary: failure.summary))
+        }
+    }
+}
+
+/// `--from`, `--arch`, `--stride-in-1x1`, `--mappings`: how to read a source's names.
+struct ConventionOptions: ParsableArguments {
+    @Option(help: "Source naming convention (default: detected from the tensor names).") var from: String?
+    @Option(help: "Architecture, e.g. R-50-FPN, X-101-32x8d-FPN, R-50-C4 (default: inferred).") var arch: String?
+    @Option(name: .customLong("stride-in-1x1"), help: "Override stride placement: true (first 1x1, MSRA/Caffe) or false (3x3).")
+    var strideIn1x1: Bool?
+    @Option(help: "Folder of mapping tables (default: the checkout's mappings/).") var mappings: String?
+
+    var loaderOptions: CanonicalModelLoader.Options { .init(from: from, arch: arch, strideIn1x1: strideIn1x1) }
+
+    func catalog() throws -> MappingCatalog { try MappingsCommand.load(mappings ?? MappingCatalog.defaultFolder()) }
+}
+
+/// The one-line form of a strict failure; the full report was printed just before.
+struct StrictFailureDiagnostic: Diagnostic {
+    let summary: String
+    var what: String { "not converted: \(summary)" }
+    var location: String? { nil }
+}
