@@ -25,11 +25,12 @@ public enum TargetMapper {
         if !model.groupNormPaths.isEmpty && table.semantics.groupNorm != true {
             throw ConversionError.unsupportedOutput("\(table.convention) models have no GroupNorm layers; this model has \(model.groupNormPaths.count)")
         }
+        let spec = targetSpec(model.spec, table.semantics)
         var weights = try NormAdapter.adapt(model.weights, to: .init(table.semantics, groupNorms: model.groupNormPaths))
         let context = targetContext(model, table: table)
         addBatchNormCounters(&weights, table: table, context: context)
         if options.swapInputChannels { try swapStemChannels(&weights) }
-        let spec = targetSpec(model.spec, table.semantics)
+        weights.tensors = try modelOrder(weights.tensors, spec: spec)
         let (tensors, sourceOf, mapped) = try CanonicalMapper.toForeign(weights, table: table, context: context)
         var report = mapped
         report.notes = weights.notes + Array(weights.transforms.map { "\($0.key): \($0.value)" }).sorted() + mapped.notes
@@ -43,6 +44,22 @@ public enum TargetMapper {
         report.warnings = SemanticComparison.warnings(from: model.semantics, to: table.semantics, spec: model.spec,
                                                       strideKnown: model.strideKnown, swapped: options.swapInputChannels)
         return Result(tensors: tensors, sourceOf: sourceOf, report: report, spec: spec, weights: weights)
+    }
+
+    /// The tensors in the order the model defines them (stem, stages, FPN, classifier, heads), as
+    /// a framework's own `state_dict()` lists them; names the tree does not know keep their order.
+    static func modelOrder(_ tensors: StateDict, spec: ArchitectureSpec) throws -> StateDict {
+        var rank: [String: Int] = [:]
+        for (i, parameter) in try ResNet(spec: spec).parameters.enumerated() {
+            let norm = parameter.path.hasSuffix(".running_var") ? parameter.path.dropLast(".running_var".count) + ".num_batches_tracked" : nil
+            rank[parameter.path] = 2 * i
+            if let norm { rank[String(norm)] = 2 * i + 1 }
+        }
+        let ordered = tensors.names.enumerated().sorted { a, b in
+            let ra = rank[a.element] ?? Int.max, rb = rank[b.element] ?? Int.max
+            return ra != rb ? ra < rb : a.offset < b.offset
+        }
+        return StateDict(ordered.compactMap { pair in tensors[pair.element].map { (pair.element, $0) } })
     }
 
     /// Flags and stage depths of the model as the target table needs them.
