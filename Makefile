@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/weightport
 
-.PHONY: deps build test demo bench fixtures venv clean
+.PHONY: deps build test swift-test pytest demo bench fixtures venv clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -17,8 +17,16 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product weightport
 
-test: deps
+# The Swift suite, then the Python suite in which real clients (PyTorch, torchvision,
+# safetensors, h5py) read what weightport writes.
+test: swift-test pytest
+
+swift-test: deps
 	$(SWIFT) test --disable-swift-testing
+
+pytest: deps venv
+	$(SWIFT) build --product weightport
+	WEIGHTPORT_BIN=$$($(SWIFT) build --show-bin-path)/weightport $(PY) -m pytest tests/python -q
 
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
