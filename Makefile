@@ -30,7 +30,7 @@ pytest: deps venv
 
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -c "import torch, torchvision, timm, numpy, h5py, safetensors, google.protobuf" 2>/dev/null || \
+	@$(PY) -c "import torch, torchvision, timm, numpy, h5py, safetensors, google.protobuf, pytest" 2>/dev/null || \
 	  $(PY) -m pip install -q torch torchvision timm numpy h5py safetensors protobuf pytest
 
 fixtures: venv
