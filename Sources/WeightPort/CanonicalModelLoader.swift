@@ -60,9 +60,12 @@ public enum CanonicalModelLoader {
     /// from `--arch` and the convention's semantics; `--arch` must agree with the tensors.
     static func architecture(_ weights: CanonicalWeights, table: MappingTable, context: MappingContext,
                              options: Options) throws -> ArchitectureSpec {
-        if let file = options.arch, file.hasSuffix(".json") { return try ArchitectureFile.load(file, options: options) }
-        let named = try options.arch.map { name throws(ArchitectureError) in try ArchitectureSpec(name: name) }
-        var defaults = SemanticDefaults.spec(table.semantics, flags: context.flags, base: named)
+        let fromFile = try options.arch.flatMap { $0.hasSuffix(".json") ? try ArchitectureFile.load($0, options: options) : nil }
+        let named = try options.arch.flatMap { name throws(ArchitectureError) in
+            name.hasSuffix(".json") ? nil : try ArchitectureSpec(name: name)
+        }
+        // A spec file says everything the tensors cannot; the tensors still decide the structure.
+        var defaults = fromFile ?? SemanticDefaults.spec(table.semantics, flags: context.flags, base: named)
         if named != nil, let stride = table.semantics.strideInFirst1x1, options.arch?.hasPrefix("X") == false {
             defaults.strideIn1x1 = stride
         }

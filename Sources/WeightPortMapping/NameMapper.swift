@@ -113,7 +113,11 @@ public struct NameMapping: Sendable {
         let fromSide = direction == .foreignToCanonical ? rule.foreign : rule.canonical
         let toSide = direction == .foreignToCanonical ? rule.canonical : rule.foreign
         var from: [String: String] = [:]
-        for (slot, pattern) in fromSide { from[slot] = try pattern.render(partial.bindings, context: context) }
+        for (slot, pattern) in fromSide {
+            // Found names are kept as spelled; a missing one is named from the pattern (or shown
+            // as the pattern itself when the context cannot spell it, e.g. before depths are known).
+            from[slot] = partial.found[slot] ?? (try? pattern.render(partial.bindings, context: context)) ?? pattern.description
+        }
         let missing = fromSide.keys.filter { partial.found[$0] == nil }.compactMap { from[$0] }.sorted()
         guard missing.isEmpty else {
             incomplete.append(Incomplete(rule: rule.label, present: partial.found.values.sorted(), missing: missing))

@@ -9,7 +9,16 @@ extension ArchitectureSpec: Codable {
     /// just `{"name": "R-50-FPN", "blocksPerStage": [1, 1, 1, 1]}`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self = try ArchitectureSpec(name: c.decodeIfPresent(String.self, forKey: .name) ?? "R-50")
+        let name = try c.decodeIfPresent(String.self, forKey: .name) ?? "R-50"
+        do {
+            self = try ArchitectureSpec(name: name)
+        } catch {
+            // Reduced-depth specs (`R-17-FPN`) have names no model zoo uses; they decode when the
+            // structure is spelled out field by field, which every encoded spec does.
+            guard c.contains(.block), c.contains(.blocksPerStage), c.contains(.depth) else { throw error }
+            self = try ArchitectureSpec(name: "R-50")
+            if let body = try c.decodeIfPresent(Body.self, forKey: .body), body == .fpn { fpn = FeaturePyramidSpec() }
+        }
         func override<T: Decodable>(_ field: inout T, _ key: CodingKeys) throws {
             if let value = try c.decodeIfPresent(T.self, forKey: key) { field = value }
         }

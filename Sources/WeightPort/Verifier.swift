@@ -1,0 +1,101 @@
+import Foundation
+import WeightPortCore
+import WeightPortMapping
+import WeightPortModels
+import WeightPortReference
+
+/// `weightport verify`: runs the reference forward pass on the hub weights with the source
+/// convention's semantics and compares every recorded activation, feature by feature.
+public enum Verifier {
+    public struct Request: Sendable {
+        public var weights: String
+        public var input: String
+        public var expect: String
+        public var load = CanonicalModelLoader.Options()
+        public var tolerance = Parity.defaultRelativeTolerance
+
+        public init(weights: String, input: String, expect: String) {
+            self.weights = weights
+            self.input = input
+            self.expect = expect
+        }
+    }
+
+    public struct Layer: Sendable {
+        /// Canonical feature name (`res2`).
+        public let name: String
+        /// The key in the expected file (`res2_2_sum`, `layer1`, or `res2` itself).
+        public let sourceName: String
+        public let report: Parity.Report
+    }
+
+    public struct Outcome: Sendable {
+        public let model: CanonicalModel
+        public let layers: [Layer]
+        public let diagnosis: String?
+        public let loadSeconds: Double
+        public let forwardSeconds: Double
+        public var passed: Bool { layers.allSatisfy { $0.report.passes } }
+    }
+
+    public static func verify(_ request: Request, catalog: MappingCatalog) throws -> Outcome {
+        let start = Date()
+        let model = try CanonicalModelLoader.load(path: request.weights, options: request.load, catalog: catalog)
+        let input = try InputTensor.load(path: request.input)
+        let expected = try ExpectedFeatures.load(path: request.expect, model: model, catalog: catalog)
+        let reference = try wrap(request.weights) { try ReferenceModel(spec: model.spec, stateDict: treeWeights(model)) }
+        let loaded = Date()
+        let features = try wrap(request.input) { try reference.forward(input) }
+        let forwarded = Date()
+        var table: [String: (values: [Float], shape: [Int])] = [:]
+        for (canonical, entry) in expected { table[canonical] = (entry.tensor.floats(), entry.tensor.shape) }
+        let reports = Parity.compare(actual: features, expected: table, tolerance: request.tolerance)
+        let layers = reports.map { Layer(name: $0.name, sourceName: expected[$0.name]?.key ?? $0.name, report: $0) }
+        return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports),
+                       loadSeconds: loaded.timeIntervalSince(start), forwardSeconds: forwarded.timeIntervalSince(loaded))
+    }
+
+    /// The tensors the forward tree uses (heads and counters are carried by conversions, not run).
+    static func treeWeights(_ model: CanonicalModel) throws -> StateDict {
+        let wanted = Set(try ResNet(spec: model.spec).parameters.map(\.path))
+        return StateDict(model.weights.tensors.filter { wanted.contains($0.name) }.map { ($0.name, $0.tensor) })
+    }
+
+    /// The verification as the JSON object `verify --json` prints and bundles store under `/parity`.
+    public static func json(_ outcome: Outcome) -> JSONValue {
+        .object([
+            ("passed", .bool(outcome.passed)),
+            ("layers", .array(outcome.layers.map(json))),
+            ("diagnosis", outcome.diagnosis.map { .string($0) } ?? .null),
+            ("timings", .object([("load", .double(outcome.loadSeconds)), ("forward", .double(outcome.forwardSeconds))])),
+            ("architecture", JSONValue(encoding: outcome.model.spec) ?? .string(outcome.model.spec.name)),
+            ("convention", .string(outcome.model.convention)),
+        ])
+    }
+
+    static func json(_ layer: Layer) -> JSONValue {
+        let r = layer.report
+        return .object([
+            ("name", .string(layer.name)),
+            ("source_name", .string(layer.sourceName)),
+            ("shape", .array(r.shape.map { .int($0) })),
+            ("expected_shape", .array(r.expectedShape.map { .int($0) })),
+            ("max_abs_error", .double(Double(r.maxAbsoluteError))),
+            ("max_rel_error", .double(Double(r.maxRelativeError))),
+            ("cosine", .double(r.cosineSimilarity)),
+            ("worst_index", r.worstIndex.map { .int($0) } ?? .null),
+            ("tolerance", .double(Double(r.tolerance))),
+            ("passed", .bool(r.passes)),
+        ])
+    }
+
+    static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FileError {
+            throw error
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        }
+    }
+}
