@@ -49,6 +49,9 @@ public enum CanonicalModelLoader {
                                                                 parameters: caffeEps.lookup(default: table.semantics.normEps ?? 1e-5))
         if !unwrapped.others.isEmpty { report.unused["checkpoint-state", default: []] += unwrapped.others }
         let spec = try architecture(weights, table: table, context: context, options: options)
+        for path in weights.normPaths where weights.normEps[path] == nil && weights.tensors[path + ".running_var"] != nil {
+            weights.normEps[path] = Double(spec.norm.eps)
+        }
         weights = try uniformEps(weights, spec: spec)
         var model = CanonicalModel(path: path, file: file, convention: table.convention, semantics: table.semantics,
                                    context: context, weights: weights, spec: spec, report: report, container: unwrapped.container)

@@ -12,11 +12,13 @@ public enum CanonicalMapper {
         var report = MappingReport()
         report.absorb(mapping)
         var weights = CanonicalWeights()
-        let defaultEps = table.semantics.normEps ?? 1e-5
+        // A convention that declares no eps (the hub's own names) leaves it to the architecture.
+        let declaredEps = table.semantics.normEps
         for group in mapping.groups {
             var slots: [String: Tensor] = [:]
             for (slot, name) in group.foreign { slots[slot] = tensors[name] }
-            let groupParameters = parameters?(group) ?? GroupTransform.Parameters(eps: defaultEps)
+            let groupParameters = parameters?(group) ?? GroupTransform.Parameters(eps: declaredEps ?? 1e-5)
+            let knownEps = parameters != nil || declaredEps != nil
             let outcome = try GroupTransform.toCanonical(group.rule.transform, slots, groupParameters)
             let sources = group.foreign.values.sorted()
             for (slot, tensor) in outcome.tensors {
@@ -24,7 +26,7 @@ public enum CanonicalMapper {
                 weights.tensors[name] = tensor
                 weights.sources[name] = sources
                 if group.rule.transform != "identity" { weights.transforms[name] = group.rule.transform }
-                if name.hasSuffix(".norm.running_var") {
+                if name.hasSuffix(".norm.running_var") && knownEps {
                     weights.normEps[String(name.dropLast(".running_var".count))] = groupParameters.eps
                 }
             }
