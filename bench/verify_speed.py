@@ -23,7 +23,8 @@ from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
 torch.set_num_threads(2)
 weights, x, expected = sys.argv[1], sys.argv[2], sys.argv[3]
 model = resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=5)
-model.load_state_dict(torch.load(weights, weights_only=True))
+state = torch.load(weights, weights_only=True)
+model.load_state_dict({k[len("backbone."):]: v for k, v in state.items()})
 model.eval()
 inp = torch.from_numpy(np.load(x))
 with torch.no_grad():
@@ -42,7 +43,9 @@ with torch.no_grad():
     for m in model.modules():
         if hasattr(m, "running_var"):
             m.running_mean.uniform_(-0.1, 0.1); m.running_var.uniform_(0.5, 1.5)
-sd = model.state_dict()
+# Saved under torchvision's detection names (`backbone.body.…`, `backbone.fpn.…`), as a
+# Faster/Mask R-CNN checkpoint holds them.
+sd = {"backbone." + k: v for k, v in model.state_dict().items()}
 torch.save(sd, out + "/r50fpn_backbone.pth")
 x = torch.randn(1, 3, 800, 800)
 np.save(out + "/r50fpn_input.npy", x.numpy())
