@@ -33,6 +33,19 @@ venv:
 	@$(PY) -c "import torch, torchvision, timm, numpy, h5py, safetensors, google.protobuf, pytest" 2>/dev/null || \
 	  $(PY) -m pip install -q torch torchvision timm numpy h5py safetensors protobuf pytest
 
+# The README's first command: a shipped Detectron R-50-FPN Mask R-CNN (genuine Python 2 pickle,
+# real Detectron blob names) → HDF5 bundle, then verified against activations PyTorch recorded.
+DEMO_OUT := demo-out
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	@echo "== weightport convert fixtures/demo/model_final.pkl -o $(DEMO_OUT)/model_final.h5"
+	$(BIN) convert fixtures/demo/model_final.pkl -o $(DEMO_OUT)/model_final.h5 --force
+	@echo
+	@echo "== weightport verify $(DEMO_OUT)/model_final.h5 (against activations recorded by the PyTorch reference)"
+	$(BIN) verify $(DEMO_OUT)/model_final.h5 --input fixtures/demo/input.npy --expect fixtures/demo/activations.npz
+	@echo
+	@echo "bundle: $(DEMO_OUT)/model_final.h5 (inspect it with: $(BIN) inspect $(DEMO_OUT)/model_final.h5)"
+
 fixtures: venv
 	$(PY) fixtures/generate.py
 
