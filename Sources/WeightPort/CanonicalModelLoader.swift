@@ -19,8 +19,7 @@ public enum CanonicalModelLoader {
         }
     }
 
-    public static func load(path: String, options: Options, catalog: MappingCatalog,
-                            willReadAllValues: Bool = true) throws -> CanonicalModel {
+    public static func load(path: String, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
         let file = try WeightFileLoader.load(path: path)
         do {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }

@@ -69,6 +69,13 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// `s` as a JSON string literal, escaped as serde_json (the safetensors reference) escapes it.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        escape(s, into: &out)
+        return out
+    }
+
     static func escape(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
@@ -78,6 +85,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
             default:
                 if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
             }

@@ -34,12 +34,12 @@ public enum SafetensorsWriter {
         var merged = ["format": "pt"]
         merged.merge(metadata) { _, caller in caller }
         var json = "{\"__metadata__\":{"
-        json += merged.keys.sorted().map { jsonString($0) + ":" + jsonString(merged[$0] ?? "") }.joined(separator: ",")
+        json += merged.keys.sorted().map { JSONValue.quoted($0) + ":" + JSONValue.quoted(merged[$0] ?? "") }.joined(separator: ",")
         json += "}"
         var offset = 0
         for entry in entries {
             let end = offset + entry.tensor.byteCount
-            json += "," + jsonString(entry.name) + ":{\"dtype\":\"\(entry.code)\",\"shape\":["
+            json += "," + JSONValue.quoted(entry.name) + ":{\"dtype\":\"\(entry.code)\",\"shape\":["
             json += entry.tensor.shape.map(String.init).joined(separator: ",")
             json += "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
@@ -56,29 +56,5 @@ public enum SafetensorsWriter {
         let order = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16",
                      "I32", "U32", "F32", "C64", "F64", "I64", "U64"]
         return order.firstIndex(of: code)
-    }
-
-    /// A JSON string literal escaped as serde_json escapes it (quote, backslash, control characters).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
