@@ -67,11 +67,31 @@ final class ConversionMatrixTests: XCTestCase {
                     continue
                 }
                 XCTAssertEqual(outcome.report.mapped > 0, true, label)
+                checkReport(outcome.report, source: source, target: target, label: label)
                 try compare(output: out, source: source, target: target, label: label)
                 done += 1
             }
         }
         XCTAssertEqual(done, Self.sources(family).count * Self.targets(family).count)
+    }
+
+    /// What the report must say: invented background rows, the folded Caffe stem bias, and the
+    /// source tensors left behind on purpose.
+    func checkReport(_ report: MappingReport, source: File, target: File, label: String) {
+        let sourceBackground = source.predictors.values.first?.background
+        if sourceBackground == "last", target.predictors.values.first?.background == "first" {
+            XCTAssertTrue(report.notes.contains { $0.contains("box-regression rows set to zero") }, "\(label): \(report.notes)")
+            XCTAssertTrue(report.notes.contains { $0.contains("mask channel set to zero") }, "\(label): \(report.notes)")
+        }
+        if source.convention == "caffe", target.convention != "canonical" {
+            XCTAssertTrue(report.notes.contains { $0.contains("stem conv bias folded") }, "\(label): \(report.notes)")
+        }
+        let unused = Set(report.unused.values.joined())
+        for name in source.unused where !name.hasSuffix(".num_batches_tracked") {
+            XCTAssertTrue(unused.contains(name), "\(label): \(name) not reported unused")
+        }
+        XCTAssertEqual(report.unknown, [], label)
+        XCTAssertEqual(report.missing, [], label)
     }
 
     func compare(output: String, source: File, target: File, label: String) throws {
