@@ -47,6 +47,14 @@ public enum CanonicalModelLoader {
         var (weights, report) = try CanonicalMapper.toCanonical(unwrapped.weights, table: table, context: context,
                                                                 parameters: caffeEps.lookup(default: table.semantics.normEps ?? 1e-5))
         if !unwrapped.others.isEmpty { report.unused["checkpoint-state", default: []] += unwrapped.others }
+        // BatchNorm update counters carry nothing a model computes with; writers whose framework
+        // expects them write zeros, so the hub never holds them.
+        for name in weights.tensors.names where name.hasSuffix(".num_batches_tracked") {
+            weights.tensors[name] = nil
+            report.unused["bookkeeping", default: []] += weights.sources[name] ?? [name]
+            report.mapped -= 1
+        }
+        if report.unused["bookkeeping"] != nil { report.unusedReasons["bookkeeping"] = report.unusedReasons["bookkeeping"] ?? "BatchNorm's update counter; no effect at inference" }
         let spec = try architecture(weights, table: table, context: context, options: options)
         for path in weights.normPaths where weights.normEps[path] == nil && weights.tensors[path + ".running_var"] != nil {
             weights.normEps[path] = Double(spec.norm.eps)
