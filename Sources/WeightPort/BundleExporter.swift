@@ -29,6 +29,7 @@ public enum BundleExporter {
     public static func export(_ model: CanonicalModel, to path: String, options: Options) throws -> MappingReport {
         var report = model.report
         report.missing = try ResNet(spec: model.spec).parameters.map(\.path).filter { model.weights.tensors[$0] == nil }
+            + HeadCompleteness.missing(in: model.weights.tensors.names)
         try Converter.enforceStrictness(&report, request: request(options, path: path, source: model.path), source: model.path)
         if !options.overwrite && FileManager.default.fileExists(atPath: path) {
             throw FileError(path: path, underlying: ConversionError.destinationExists)

@@ -67,7 +67,7 @@ public enum Converter {
         var report = source
         report.missing = target.missing
         report.shapeMismatches = target.shapeMismatches
-        report.notes += target.notes
+        report.notes = target.notes   // already includes the source side's notes
         report.warnings += target.warnings
         if !target.unknown.isEmpty { report.notRepresentable = target.unknown }
         report.incomplete += target.incomplete

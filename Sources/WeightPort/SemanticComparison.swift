@@ -25,13 +25,15 @@ enum SemanticComparison {
             out.append("pixel scale: the weights expect 0–\(format(s)) input, the target's default is 0–\(format(t))")
         }
         if let s = source.pixelMean, let t = target.pixelMean, s != t {
-            out.append("pixel mean: the weights expect \(s.map(format)), the target's default is \(t.map(format))")
+            out.append("pixel mean: the weights expect [\(list(s))], the target's default is [\(list(t))]")
         }
         if let s = source.pixelStd, let t = target.pixelStd, s != t {
-            out.append("pixel std: the weights expect \(s.map(format)), the target's default is \(t.map(format))")
+            out.append("pixel std: the weights expect [\(list(s))], the target's default is [\(list(t))]")
         }
         return out
     }
+
+    static func list(_ xs: [Double]) -> String { xs.map(format).joined(separator: ", ") }
 
     static func format(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 }

@@ -33,9 +33,15 @@ public enum TargetMapper {
         weights.tensors = try modelOrder(weights.tensors, spec: spec)
         let (tensors, sourceOf, mapped) = try CanonicalMapper.toForeign(weights, table: table, context: context)
         var report = mapped
-        report.notes = weights.notes + Array(weights.transforms.map { "\($0.key): \($0.value)" }).sorted() + mapped.notes
+        // Only what adapting to the target changed; the source side's transforms are in its notes.
+        let adapted = weights.transforms.filter { model.weights.transforms[$0.key] != $0.value }
+        let changes = adapted.map { name, how in
+            let before = model.weights.transforms[name].map { $0 + "; " } ?? ""
+            return "\(name): \(how.hasPrefix(before) ? String(how.dropFirst(before.count)) : how)"
+        }
+        report.notes = weights.notes + changes.sorted() + mapped.notes
         let expected = try ResNet(spec: spec).parameters
-        report.missing = expected.map(\.path).filter { weights.tensors[$0] == nil }
+        report.missing = expected.map(\.path).filter { weights.tensors[$0] == nil } + HeadCompleteness.missing(in: weights.tensors.names)
         let shapes = Dictionary(expected.map { ($0.path, $0.shape) }, uniquingKeysWith: { a, _ in a })
         for (name, tensor) in weights.tensors {
             guard let want = shapes[name], want != tensor.shape else { continue }

@@ -49,6 +49,11 @@ public enum Verifier {
         let forwarded = Date()
         var table: [String: (values: [Float], shape: [Int])] = [:]
         for (canonical, entry) in expected { table[canonical] = (entry.tensor.floats(), entry.tensor.shape) }
+        // Classifier logits are [N, C, 1, 1] here; frameworks record them as [N, C].
+        if let logits = features["logits"], let want = table["logits"], want.shape == [logits.batch, logits.channels],
+           logits.height == 1, logits.width == 1 {
+            table["logits"] = (want.values, logits.shape)
+        }
         let reports = Parity.compare(actual: features, expected: table, tolerance: request.tolerance)
         let layers = reports.map { Layer(name: $0.name, sourceName: expected[$0.name]?.key ?? $0.name, report: $0) }
         return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports),

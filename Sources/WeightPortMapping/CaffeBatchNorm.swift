@@ -22,7 +22,10 @@ enum CaffeBatchNorm {
             "running_mean": Tensor(float32: mean.floats().map { $0 * scale }, shape: [channels]),
             "running_var": Tensor(float32: variance.floats().map { $0 * scale }, shape: [channels]),
         ])
-        if f[0] != 1 { outcome.invented.append("statistics divided by Caffe's moving-average factor \(f[0])") }
+        if f[0] != 1 {
+            outcome.invented.append("divided by Caffe's moving-average factor (blob 2 of the BatchNorm layer)")
+            outcome.notedSlots = ["running_mean", "running_var"]
+        }
         return outcome
     }
 

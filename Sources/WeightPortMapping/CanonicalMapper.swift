@@ -30,7 +30,10 @@ public enum CanonicalMapper {
                     weights.normEps[String(name.dropLast(".running_var".count))] = groupParameters.eps
                 }
             }
-            weights.notes += outcome.invented
+            for note in outcome.invented {
+                let slots = outcome.tensors.keys.sorted().filter { outcome.notedSlots?.contains($0) ?? true }
+                weights.notes += slots.compactMap { group.canonical[$0] }.map { "\($0): \(note)" }
+            }
             report.mapped += group.foreign.count
         }
         report.notes = weights.notes
@@ -56,7 +59,9 @@ public enum CanonicalMapper {
                 out[name] = tensor
                 sourceOf[name] = group.canonical.values.sorted().joined(separator: ",")
             }
-            report.notes += outcome.invented
+            for note in outcome.invented {
+                report.notes += outcome.tensors.keys.sorted().compactMap { group.foreign[$0] }.map { "\($0): \(note)" }
+            }
             report.mapped += group.canonical.count
         }
         return (out, sourceOf, report)

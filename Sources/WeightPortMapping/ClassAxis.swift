@@ -38,7 +38,7 @@ enum ClassAxis {
         var shape = t.shape
         if !shape.isEmpty { shape[0] += rows }
         return GroupTransform.Outcome(tensors: ["tensor": make(t.dtype, shape, region)],
-                                      invented: ["\(what) set to zero (the source has none)"])
+                                      invented: ["\(what) invented as zeros (the source has none)"])
     }
 
     private static func rotate(_ t: Tensor, rows: Int) throws(TransformError) -> Tensor {

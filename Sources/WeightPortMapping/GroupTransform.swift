@@ -14,15 +14,20 @@ public enum GroupTransform {
 
     public struct Outcome: Sendable {
         public var tensors: [String: Tensor]
-        /// Human-readable notes of values that were invented rather than carried.
+        /// What the transform did to the values (invented, dropped, moved), for the report; the
+        /// mapper attaches the tensor names.
         public var invented: [String] = []
+        /// The slots the notes concern; nil for every slot.
+        public var notedSlots: Set<String>? = nil
     }
 
     public static func toCanonical(_ name: String, _ slots: [String: Tensor], _ parameters: Parameters) throws(TransformError) -> Outcome {
         switch name {
         case "identity": return Outcome(tensors: ["tensor": try single(slots)])
         case "caffe_batchnorm": return try CaffeBatchNorm.toCanonical(slots, eps: parameters.eps)
-        case "background_last": return Outcome(tensors: ["tensor": try ClassAxis.moveLastToFirst(try single(slots))])
+        case "background_last":
+            return Outcome(tensors: ["tensor": try ClassAxis.moveLastToFirst(try single(slots))],
+                           invented: ["background class moved from the last row to the first"])
         case "drop_background_box_rows": return ClassAxis.prependZeroRows(try single(slots), rows: 4, what: "background box-regression rows")
         case "drop_background_mask_channel": return ClassAxis.prependZeroRows(try single(slots), rows: 1, what: "background mask channel")
         default: throw .unknown(name)
@@ -33,9 +38,15 @@ public enum GroupTransform {
         switch name {
         case "identity": return Outcome(tensors: ["tensor": try single(slots)])
         case "caffe_batchnorm": return try CaffeBatchNorm.toForeign(slots)
-        case "background_last": return Outcome(tensors: ["tensor": try ClassAxis.moveFirstToLast(try single(slots))])
-        case "drop_background_box_rows": return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 4)])
-        case "drop_background_mask_channel": return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 1)])
+        case "background_last":
+            return Outcome(tensors: ["tensor": try ClassAxis.moveFirstToLast(try single(slots))],
+                           invented: ["background class moved from the first row to the last"])
+        case "drop_background_box_rows":
+            return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 4)],
+                           invented: ["background box-regression rows dropped (the target has none)"])
+        case "drop_background_mask_channel":
+            return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 1)],
+                           invented: ["background mask channel dropped (the target has none)"])
         default: throw .unknown(name)
         }
     }

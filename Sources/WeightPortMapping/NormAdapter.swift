@@ -54,7 +54,9 @@ public enum NormAdapter {
             w.normEps[path] = target.eps
         case (_?, let v?, true):
             let epsSource = w.normEps[path] ?? target.eps
-            guard epsSource != target.eps else { return }
+            // Eps values that travelled through float32 (spec files, Caffe layers) differ in the
+            // last bits only; rescaling for that would change nothing but the report.
+            guard abs(epsSource - target.eps) > 1e-6 * max(epsSource, target.eps) else { return }
             let scaled = (0..<n).map { weight[$0] * Float(((Double(v[$0]) + target.eps) / (Double(v[$0]) + epsSource)).squareRoot()) }
             set(&w, path + ".weight", scaled, "rescaled for eps \(target.eps) (source eps \(epsSource))")
             w.normEps[path] = target.eps

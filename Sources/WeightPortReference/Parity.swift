@@ -98,12 +98,13 @@ public enum Parity {
         var cause = ""
         if !failing.shapesMatch {
             cause = "shapes differ: check pool1 rounding (Caffe ceil vs PyTorch pad 1), strides and dilation"
-        } else if failing.name == "stem" {
-            cause = "the stem already differs: check input channel order, pixel scale and pool1 mode"
         } else if failing.name == "res3", passed.contains("res2") {
             cause = "res2 passes but res3 fails: check stride placement (1×1 vs 3×3)"
         } else if failing.cosineSimilarity > 0.99999 {
+            // A small, uniform scale error: the pattern of a norm eps (or frozen-BN statistics) mismatch.
             cause = "direction matches but scale differs: check norm eps or frozen-BN statistics"
+        } else if failing.name == "stem" {
+            cause = "the stem already differs: check input channel order, pixel scale and pool1 mode"
         }
         return "\(failing.description)" + (cause.isEmpty ? "" : "; likely cause: \(cause)")
     }

@@ -80,8 +80,8 @@ final class ConversionMatrixTests: XCTestCase {
     func checkReport(_ report: MappingReport, source: File, target: File, label: String) {
         let sourceBackground = source.predictors.values.first?.background
         if sourceBackground == "last", target.predictors.values.first?.background == "first" {
-            XCTAssertTrue(report.notes.contains { $0.contains("box-regression rows set to zero") }, "\(label): \(report.notes)")
-            XCTAssertTrue(report.notes.contains { $0.contains("mask channel set to zero") }, "\(label): \(report.notes)")
+            XCTAssertTrue(report.notes.contains { $0.contains("box-regression rows invented as zeros") }, "\(label): \(report.notes)")
+            XCTAssertTrue(report.notes.contains { $0.contains("mask channel invented as zeros") }, "\(label): \(report.notes)")
         }
         if source.convention == "caffe", target.convention != "canonical" {
             XCTAssertTrue(report.notes.contains { $0.contains("stem conv bias folded") }, "\(label): \(report.notes)")
