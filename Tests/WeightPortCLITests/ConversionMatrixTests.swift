@@ -23,16 +23,12 @@ final class ConversionMatrixTests: XCTestCase {
     /// largest term involved, so |Δ| ≤ 4e-6 · (|b| + |m·scale| + |scale|).
     static let normTolerance = 4e-6
 
-    /// Sources WeightPort cannot convert yet: Detectron FPN pickles (the convention detector's
-    /// first pass needs blocks(s) for the FPN blob names before it has read them; see the report).
-    static let brokenSources: Set<String> = ["detectron.pkl"]
-
     static func targets(_ family: String) -> [File] {
         ConventionFixtures.files.filter { $0.family == family && !$0.sourceOnly && $0.file != "maskrcnn-benchmark-module.pth" }
     }
 
     static func sources(_ family: String) -> [File] {
-        ConventionFixtures.files.filter { $0.family == family && !brokenSources.contains($0.file) }
+        ConventionFixtures.files.filter { $0.family == family }
     }
 
     func testDetectionMatrix() throws {
@@ -53,11 +49,6 @@ final class ConversionMatrixTests: XCTestCase {
                 let out = dir.appendingPathComponent("\(source.file)-to-\(target.convention).\(target.format)").path
                 var request = Converter.Request(source: source.path, destination: out)
                 request.to = target.convention
-                if source.hasCounters && !target.hasCounters {
-                    // WeightPort bug (report §1): BatchNorm counters have no name in targets without
-                    // them and fail the strict check; dropping them is the documented workaround.
-                    request.drop = try NamePatternList(["*.num_batches_tracked"])
-                }
                 let label = "\(source.file) → \(target.convention)"
                 let outcome: Converter.Outcome
                 do {

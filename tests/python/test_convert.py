@@ -25,11 +25,9 @@ DETECTION_SOURCES = {
     "maskrcnn-benchmark.pth": [],
     "maskrcnn-benchmark-module.pth": [],
     "detectron.pytorch.pth": [],
-    # WeightPort bug (report): num_batches_tracked has no name in targets without counters.
-    "mmdet.pth": ["--drop", "*.num_batches_tracked"],
+    "mmdet.pth": [],
+    "detectron.pkl": [],
 }
-# detectron.pkl (Detectron FPN) cannot be converted yet (report): its classifier sibling
-# detectron_imagenet.pkl covers the Detectron pickle reader below.
 CLASSIFIER_SOURCES = ["canonical_classifier.safetensors", "detectron_imagenet.pkl", "caffe.caffemodel"]
 
 
