@@ -33,7 +33,11 @@ public enum Converter {
         public let tensorsWritten: Int
     }
 
-    public static func convert(_ request: Request, catalog: MappingCatalog, progress: ProgressSink? = nil) throws -> Outcome {
+    /// `phase` is told what the conversion is doing (`reading`, `mapping`, `writing`), for a
+    /// progress display on long conversions.
+    public static func convert(_ request: Request, catalog: MappingCatalog,
+                               phase: (@Sendable (String) -> Void)? = nil) throws -> Outcome {
+        phase?("reading \(request.source)")
         guard let format = OutputFormat(path: request.destination) else {
             throw FileError(path: request.destination, underlying: ConversionError.unsupportedOutput(
                 "unknown output extension (use .pth, .pt, .safetensors, .pkl or .h5)"))
@@ -42,6 +46,7 @@ public enum Converter {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
         let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: catalog)
+        phase?(format == .bundle ? "writing \(request.destination)" : "mapping to \(request.to ?? model.convention)")
         if format == .bundle {
             let report = try BundleExporter.export(model, to: request.destination, options: .init(compress: request.compress, overwrite: request.force,
                                                    drop: request.drop, allowMissing: request.allowMissing))
@@ -55,6 +60,7 @@ public enum Converter {
         var report = merged(source: model.report, target: mapped.report)
         try enforceStrictness(&report, request: request, source: request.source)
         let metadata = provenance(model, target: targetName, request: request)
+        phase?("writing \(request.destination)")
         try wrap(request.destination) {
             try OutputWriter.write(mapped.tensors, format: format, convention: targetName, semantics: table.semantics,
                                    metadata: metadata, model: model, to: request.destination, overwrite: request.force)

@@ -38,10 +38,14 @@ struct ConvertCommand: ParsableCommand {
         request.drop = try NamePatternList(drop)
         request.swapInputChannels = swapInputChannels
         request.compress = compress
+        let indicator = PhaseIndicator()
+        defer { indicator.finish() }
         do {
-            let outcome = try Converter.convert(request, catalog: try conventions.catalog())
+            let outcome = try Converter.convert(request, catalog: try conventions.catalog(), phase: indicator.callback)
+            indicator.finish()
             print(json ? ConversionReportView.json(outcome).serialized() : ConversionReportView.text(outcome))
         } catch let failure as StrictConversionFailure {
+            indicator.finish()
             if json { print(ConversionReportView.json(failure).serialized()) } else { print(ConversionReportView.text(failure.report)) }
             throw FileError(path: failure.path, underlying: StrictFailureDiagnostic(summary: failure.summary))
         }
