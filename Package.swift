@@ -35,7 +35,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "weightport", dependencies: [
-            "WeightPort", "WeightPortCore", "WeightPortMapping",
+            "WeightPort", "WeightPortCore", "WeightPortMapping", "WeightPortReference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wpbench", dependencies: ["WeightPortReference", "WeightPortModels", "WeightPortCore"],

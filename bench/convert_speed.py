@@ -8,7 +8,6 @@ The Detectron pickle (real Detectron blob names, R-101-FPN Mask R-CNN) is made o
 torchvision checkpoint of make_checkpoints.py by weightport itself, then cached in bench/out/.
 """
 import argparse
-import os
 import pickle
 import subprocess
 import time
@@ -18,17 +17,9 @@ import torch
 from safetensors.numpy import save_file
 
 import make_checkpoints
+import measure
 
 OUT = make_checkpoints.OUT
-
-
-def timed_process(args):
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(args)}")
-    return time.perf_counter() - t0, usage.ru_maxrss * 1024
 
 
 def detectron_pickle(binary):
@@ -45,15 +36,6 @@ def python_to_safetensors(src, dst):
     save_file({k: np.ascontiguousarray(v) for k, v in blobs.items()}, str(dst))
 
 
-def best(n, fn):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weightport", required=True)
@@ -63,17 +45,17 @@ def main():
     make_checkpoints.main()
     src = detectron_pickle(args.weightport)
     size = src.stat().st_size
-    ref_st = best(args.repeats, lambda: python_to_safetensors(src, OUT / "ref.safetensors"))
+    ref_st = measure.best_of(args.repeats, lambda: python_to_safetensors(src, OUT / "ref.safetensors"))
     with open(src, "rb") as f:
         blobs = pickle.load(f, encoding="latin1")["blobs"]
     tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in blobs.items()}
-    ref_pth = best(args.repeats, lambda: torch.save(tensors, OUT / "ref.pth"))
+    ref_pth = measure.best_of(args.repeats, lambda: torch.save(tensors, OUT / "ref.pth"))
     del tensors, blobs
     wp = {}
     for ext in ("safetensors", "pth"):
-        runs = [timed_process([args.weightport, "convert", str(src), "-o", str(OUT / f"wp.{ext}"), "--force"])
+        runs = [measure.run([args.weightport, "convert", src, "-o", OUT / f"wp.{ext}", "--force"])
                 for _ in range(args.repeats)]
-        wp[ext] = (min(t for t, _ in runs), max(r for _, r in runs))
+        wp[ext] = (min(t for t, _, _ in runs), max(r for _, r, _ in runs))
     print(f"convert a {size / 1e6:.0f} MB Detectron pickle (R-101-FPN Mask R-CNN)")
     t, rss = wp["safetensors"]
     print(f"  -> safetensors: weightport {t:.3f} s vs pickle.load + save_file {ref_st:.3f} s: {t / ref_st:.2f}x "

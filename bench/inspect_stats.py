@@ -8,24 +8,14 @@ in NumPy. Both sides run best-of-N on a warm page cache; Python imports are excl
 weightport process is its max RSS, compared with the file size.
 """
 import argparse
-import os
 import pickle
-import subprocess
 import time
 
 import numpy as np
 import torch
 
 import make_checkpoints
-
-
-def best_of(n, fn):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+import measure
 
 
 def torch_reference(path):
@@ -44,22 +34,13 @@ def numpy_reference(path):
             a.min(), a.max(), a.mean(dtype=np.float64), a.std(dtype=np.float64)
 
 
-def run_weightport(binary, path):
-    """Wall time and max RSS (bytes) of one `inspect --stats --json` process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([binary, "inspect", str(path), "--stats", "--json"], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
-    if status != 0:
+def compare(binary, path, reference, repeats):
+    ref = measure.best_of(repeats, lambda: reference(path))
+    runs = [measure.run([binary, "inspect", path, "--stats", "--json"]) for _ in range(repeats)]
+    if any(code != 0 for _, _, code in runs):
         raise SystemExit(f"weightport failed on {path}")
-    return elapsed, usage.ru_maxrss * 1024
-
-
-def measure(binary, path, reference, repeats):
-    ref = best_of(repeats, lambda: reference(path))
-    runs = [run_weightport(binary, path) for _ in range(repeats)]
-    wp = min(t for t, _ in runs)
-    rss = max(r for _, r in runs)
+    wp = min(t for t, _, _ in runs)
+    rss = max(r for _, r, _ in runs)
     size = path.stat().st_size
     return ref, wp, rss, size
 
@@ -78,7 +59,7 @@ def main():
     ]
     print("inspect --stats on 250 MB files; ratio = reference time / weightport time")
     for label, path, reference, target in cases:
-        ref, wp, rss, size = measure(args.weightport, path, reference, args.repeats)
+        ref, wp, rss, size = compare(args.weightport, path, reference, args.repeats)
         ratio = ref / wp
         verdict = "meets" if ratio >= target else "MISSES"
         print(f"  {label}: reference {ref:.3f} s, weightport {wp:.3f} s, ratio {ratio:.1f}x "

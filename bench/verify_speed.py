@@ -5,7 +5,6 @@ side by side on the same files. Also `weightport export` of the 250 MB checkpoin
 writing the same arrays.
 """
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import time
 import numpy as np
 
 import make_checkpoints
+import measure
 
 OUT = make_checkpoints.OUT
 PYTHON_VERIFY = r"""
@@ -55,13 +55,6 @@ np.savez(out + "/r50fpn_features.npz", **{k: v.numpy() for k, v in features.item
 """
 
 
-def timed_process(args):
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t0, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weightport", required=True)
@@ -76,7 +69,7 @@ def main():
         t0 = time.perf_counter()
         line = subprocess.check_output([sys.executable, "-c", PYTHON_VERIFY, str(weights), str(x), str(expected)], text=True)
         py.append(time.perf_counter() - t0)
-    wp = [timed_process([args.weightport, "verify", str(weights), "--from", "torchvision", "--arch", "R-50-FPN",
+    wp = [measure.run([args.weightport, "verify", str(weights), "--from", "torchvision", "--arch", "R-50-FPN",
                          "--stride-in-1x1", "false", "--input", str(x), "--expect", str(expected)]) for _ in range(args.repeats)]
     if any(code != 0 for _, _, code in wp):
         print("  weightport verify did not pass on the benchmark case")
@@ -105,7 +98,7 @@ def export(args):
         t0 = time.perf_counter()
         h5py_write()
         ref.append(time.perf_counter() - t0)
-    wp = [timed_process([args.weightport, "export", str(src), "-o", str(OUT / "wp.h5"), "--force"]) for _ in range(args.repeats)]
+    wp = [measure.run([args.weightport, "export", str(src), "-o", str(OUT / "wp.h5"), "--force"]) for _ in range(args.repeats)]
     t_wp, t_ref = min(t for t, _, _ in wp), min(ref)
     print(f"export a {src.stat().st_size / 1e6:.0f} MB checkpoint to HDF5: weightport {t_wp:.2f} s (whole process, incl. "
           f"reading, mapping, SHA-256) vs h5py writing the same arrays {t_ref:.2f} s: {t_wp / t_ref:.2f}x "

@@ -40,9 +40,11 @@ public enum BundleExporter {
                                       sourceDType: sourceDType(model, sources) ?? tensor.dtype.rawValue,
                                       transform: model.weights.transforms[name])
         }
+        // The source checksum reads the whole file: it runs on the other core while HDF5 writes.
+        let checksum = BackgroundChecksum(path: model.path)
         do {
-            try BundleWriter.write(entries, attributes: try attributes(model, report: report), parity: options.parity,
-                                   to: path, compress: options.compress)
+            try BundleWriter.write(entries, attributes: { try attributes(model, report: report, sha256: try checksum.value()) },
+                                   parity: options.parity, to: path, compress: options.compress)
         } catch let error as any Diagnostic {
             throw FileError(path: path, underlying: error)
         }
@@ -63,7 +65,7 @@ public enum BundleExporter {
         return (model.file.tensors[prefixed] ?? model.file.tensors[first])?.dtype.rawValue
     }
 
-    static func attributes(_ model: CanonicalModel, report: MappingReport) throws -> [(String, HDF5AttributeValue)] {
+    static func attributes(_ model: CanonicalModel, report: MappingReport, sha256: String) throws -> [(String, HDF5AttributeValue)] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let architecture = String(decoding: try encoder.encode(model.spec), as: UTF8.self)
@@ -74,7 +76,7 @@ public enum BundleExporter {
             ("tool_version", .string(WeightPortVersion.current)),
             ("source_path", .string(URL(fileURLWithPath: model.path).standardizedFileURL.path)),
             ("source_format", .string(model.file.format)),
-            ("source_sha256", .string(try sha256(path: model.path))),
+            ("source_sha256", .string(sha256)),
             ("source_convention", .string(model.convention)),
             ("architecture_name", .string(model.spec.name)),
             ("architecture", .string(architecture)),
@@ -86,8 +88,28 @@ public enum BundleExporter {
 
     /// SHA-256 of the whole source file, hex.
     static func sha256(path: String) throws -> String {
-        let bytes = try MappedFile.map(path: path)
+        let bytes = try MappedFile.map(path: path, prefault: true)
         let digest = SHA256.hash(data: bytes.bytes)
         return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A file's SHA-256 computed on a background thread; `value()` waits for it.
+final class BackgroundChecksum: @unchecked Sendable {
+    // `result` is written once by the worker before `done` is signalled, read only after.
+    private var result: Result<String, Error> = .success("")
+    private let done = DispatchSemaphore(value: 0)
+
+    init(path: String) {
+        DispatchQueue.global().async { [self] in
+            result = Result { try BundleExporter.sha256(path: path) }
+            done.signal()
+        }
+    }
+
+    func value() throws -> String {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }

@@ -20,7 +20,7 @@ public enum CanonicalModelLoader {
     }
 
     public static func load(path: String, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
-        let file = try WeightFileLoader.load(path: path)
+        let file = try WeightFileLoader.load(path: path, willReadAllValues: true)
         do {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)

@@ -6,9 +6,10 @@ import WeightPortHDF5
 /// hands it to that format's reader.
 public enum WeightFileLoader {
     /// Reads the file at `path`. Every failure comes back as a `FileError` naming the file.
-    public static func load(path: String) throws(FileError) -> WeightFile {
+    /// `willReadAllValues` pre-faults the whole map (see `MappedFile.map(path:prefault:)`).
+    public static func load(path: String, willReadAllValues: Bool = false) throws(FileError) -> WeightFile {
         do {
-            let bytes = try MappedFile.map(path: path)
+            let bytes = try MappedFile.map(path: path, prefault: willReadAllValues)
             let format = try FormatDetector.detect(bytes)
             return try read(format: format, bytes: bytes, path: path)
         } catch let error as FileError {

@@ -22,14 +22,14 @@ public enum BundleWriter {
         }
     }
 
-    /// Writes `entries` and root `attributes` (plus `/parity` when given) to `path`.
-    public static func write(_ entries: [Entry], attributes: [(String, HDF5AttributeValue)], parity: JSONValue?,
+    /// Writes `entries`, then the root attributes `attributes` returns (called after the
+    /// datasets, so it may wait for work done meanwhile, such as a checksum), plus `/parity`.
+    public static func write(_ entries: [Entry], attributes: () throws -> [(String, HDF5AttributeValue)], parity: JSONValue?,
                              to path: String, compress: Bool) throws {
         let temporary = temporaryPath(for: path)
         do {
             let file = try HDF5File.create(path: temporary)
             try file.setAttribute(BundleLayout.marker, .int(BundleLayout.version))
-            for (name, value) in attributes { try file.setAttribute(name, value) }
             try file.createGroup(BundleLayout.weightsGroup)
             for entry in entries {
                 let dataset = BundleLayout.datasetPath(canonical: entry.canonical)
@@ -38,6 +38,7 @@ public enum BundleWriter {
                 try file.setAttribute("source_dtype", .string(entry.sourceDType), on: dataset)
                 if let transform = entry.transform { try file.setAttribute("transform", .string(transform), on: dataset) }
             }
+            for (name, value) in try attributes() { try file.setAttribute(name, value) }
             if let parity { try writeParity(parity, to: file) }
             try file.close()
             guard rename(temporary, path) == 0 else {

@@ -36,8 +36,10 @@ public final class ReferenceModel {
     }
 
     /// The forward pass splits every product over the cores itself (`Gemm`), so OpenBLAS runs each
-    /// part on the calling thread. This setting is process-wide.
-    private static func useSingleThreadedBLAS() {
+    /// part on the calling thread. This setting is process-wide; calling it early also stops the
+    /// worker threads OpenBLAS starts when it loads, which otherwise spin in `sched_yield` and take
+    /// a core from every command, including those that never multiply a matrix.
+    public static func useSingleThreadedBLAS() {
         openblas_set_num_threads(1)
     }
 

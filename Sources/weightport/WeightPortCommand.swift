@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeightPort
+import WeightPortReference
 
 @main
 struct WeightPortCommand: ParsableCommand {
@@ -12,6 +13,7 @@ struct WeightPortCommand: ParsableCommand {
 
     /// Runs the chosen command and renders any WeightPort error once, as a single line.
     static func main() {
+        ReferenceModel.useSingleThreadedBLAS()
         do {
             var command = try parseAsRoot()
             try command.run()

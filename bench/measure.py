@@ -1,0 +1,25 @@
+"""Timing and peak memory of one command, measured the same way in every benchmark."""
+import subprocess
+import tempfile
+import time
+
+
+def run(args):
+    """Wall time (s) and peak RSS (bytes) of `args`, via GNU time: a forked Python child's own
+    ru_maxrss would include the parent's pages from before exec."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        t0 = time.perf_counter()
+        result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *map(str, args)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        elapsed = time.perf_counter() - t0
+        peak = int(report.read().strip().splitlines()[-1]) * 1024
+    return elapsed, peak, result.returncode
+
+
+def best_of(n, fn):
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
