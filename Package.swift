@@ -20,10 +20,14 @@ let package = Package(
         // C shims: the only code that includes the system headers.
         .target(name: "CHDF5", cSettings: hdf5CFlags, linkerSettings: [.linkedLibrary("hdf5_serial")]),
         .target(name: "CLibzip", linkerSettings: [.linkedLibrary("zip")]),
-        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+        // Loaded with dlopen on first use (see its header); only libdl is linked.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+
+        // Statistics kernel vectorised with AVX2 (chosen at run time); see its header.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Layers, dependencies pointing one way.
-        .target(name: "WeightPortCore"),
+        .target(name: "WeightPortCore", dependencies: ["CKernels"]),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CLibzip"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
         .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")]),
@@ -35,7 +39,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "weightport", dependencies: [
-            "WeightPort", "WeightPortCore", "WeightPortMapping", "WeightPortReference",
+            "WeightPort", "WeightPortCore", "WeightPortMapping",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wpbench", dependencies: ["WeightPortReference", "WeightPortModels", "WeightPortCore"],

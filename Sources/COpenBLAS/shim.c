@@ -1,3 +1,43 @@
 #include "copenblas.h"
 
-int wp_blas_threads(void) { return openblas_get_num_threads(); }
+#include <cblas.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef void (*sgemm_fn)(const enum CBLAS_ORDER, const enum CBLAS_TRANSPOSE, const enum CBLAS_TRANSPOSE,
+                         const blasint, const blasint, const blasint, const float, const float *, const blasint,
+                         const float *, const blasint, const float, float *, const blasint);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static sgemm_fn sgemm;
+static char error[512];
+
+static void load(void) {
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libblas.so.3"};
+    void *library = NULL;
+    for (unsigned i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) {
+        library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    }
+    if (library == NULL) {
+        snprintf(error, sizeof error, "cannot load OpenBLAS (%s); install libopenblas0", dlerror());
+        return;
+    }
+    sgemm = (sgemm_fn)dlsym(library, "cblas_sgemm");
+    if (sgemm == NULL) snprintf(error, sizeof error, "the BLAS library has no cblas_sgemm");
+}
+
+int wp_blas_load(void) {
+    pthread_once(&once, load);
+    return sgemm != NULL ? 0 : -1;
+}
+
+const char *wp_blas_error(void) { return error; }
+
+void wp_sgemm(int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+              const float *b, int ldb, float beta, float *c, int ldc) {
+    sgemm(CblasRowMajor, CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
+          beta, c, ldc);
+}

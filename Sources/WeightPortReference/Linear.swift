@@ -25,8 +25,8 @@ public struct Linear: Sendable {
             (output.pointer + image * outFeatures).update(from: bias, count: outFeatures)
         }
         // logits[N, out] = x[N, in] · weightᵀ + bias.
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch), Int32(outFeatures), Int32(inFeatures), 1,
-                    x, Int32(inFeatures), weight, Int32(inFeatures), 1, output.pointer, Int32(outFeatures))
+        wp_sgemm(1, Int32(batch), Int32(outFeatures), Int32(inFeatures), 1, x, Int32(inFeatures), weight,
+                 Int32(inFeatures), 1, output.pointer, Int32(outFeatures))
         return output
     }
 

@@ -12,6 +12,8 @@ public enum LoadError: Error, Sendable, Equatable {
     case architecture(ArchitectureError)
     /// The input is not an NCHW map with the stem's channels.
     case input(expected: String, found: [Int])
+    /// The BLAS library could not be loaded.
+    case blas(String)
 }
 
 extension LoadError: Diagnostic {
@@ -28,13 +30,14 @@ extension LoadError: Diagnostic {
             return "parameters do not match the architecture: " + parts.joined(separator: "; ")
         case .architecture(let error): return error.what
         case .input(let expected, let found): return "input must be \(expected), got shape \(found)"
+        case .blas(let message): return message
         }
     }
 
     public var location: String? {
         switch self {
         case .parameters(let missing, _, let mismatched): return (missing.first ?? mismatched.first?.path).map { "parameter \($0)" }
-        case .architecture, .input: return nil
+        case .architecture, .input, .blas: return nil
         }
     }
 

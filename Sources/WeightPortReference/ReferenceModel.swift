@@ -32,15 +32,13 @@ public final class ReferenceModel {
             Linear(inFeatures: $0.inFeatures, outFeatures: $0.classes,
                    weight: parameters.floats($0.path + ".weight"), bias: parameters.floats($0.path + ".bias"))
         }
-        ReferenceModel.useSingleThreadedBLAS()
+        try ReferenceModel.useSingleThreadedBLAS()
     }
 
-    /// The forward pass splits every product over the cores itself (`Gemm`), so OpenBLAS runs each
-    /// part on the calling thread. This setting is process-wide; calling it early also stops the
-    /// worker threads OpenBLAS starts when it loads, which otherwise spin in `sched_yield` and take
-    /// a core from every command, including those that never multiply a matrix.
-    public static func useSingleThreadedBLAS() {
-        openblas_set_num_threads(1)
+    /// Loads OpenBLAS single-threaded: the forward pass splits every product over the cores
+    /// itself (`Gemm`), so each part runs on the calling thread.
+    private static func useSingleThreadedBLAS() throws(LoadError) {
+        guard wp_blas_load() == 0 else { throw .blas(String(cString: wp_blas_error())) }
     }
 
     /// Runs the model on an NCHW input with 3 channels; returns the requested features by name

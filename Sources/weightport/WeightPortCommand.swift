@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import WeightPort
-import WeightPortReference
 
 @main
 struct WeightPortCommand: ParsableCommand {
@@ -13,7 +12,6 @@ struct WeightPortCommand: ParsableCommand {
 
     /// Runs the chosen command and renders any WeightPort error once, as a single line.
     static func main() {
-        ReferenceModel.useSingleThreadedBLAS()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,0 +1,10 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+// Hot loops Swift's baseline x86-64 code generation cannot vectorise well (its generic SIMD types
+// do not widen float32 to float64 in vector registers); compiled here with AVX2 and chosen at run
+// time, so the binary still runs on CPUs without AVX2.
+
+/// Sums over p[0..<n] of (x − shift) and (x − shift)² in float64, and min/max in float32.
+/// A NaN anywhere makes `sum` NaN (min and max are then unspecified).
+void wp_stats_f32(const float *p, long n, double shift, double *sum, double *sum_squares, float *min, float *max);
+#endif
