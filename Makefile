@@ -50,6 +50,7 @@ fixtures: venv
 	$(PY) fixtures/generate.py
 
 bench: build venv
+	$(SWIFT) build -c release --product wpbench
 	$(PY) bench/run.py --weightport $(BIN)
 
 clean:

@@ -19,7 +19,10 @@ def main():
         if not script.exists():
             continue
         print(f"== {name}", flush=True)
-        status |= subprocess.call([sys.executable, str(script), "--weightport", args.weightport], cwd=HERE)
+        # forward.py times the forward pass alone through `wpbench`, built beside weightport.
+        flag = ["--wpbench", str(pathlib.Path(args.weightport).parent / "wpbench")] if name == "forward.py" \
+            else ["--weightport", args.weightport]
+        status |= subprocess.call([sys.executable, str(script), *flag], cwd=HERE)
     return status
 
 
