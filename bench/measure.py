@@ -1,4 +1,5 @@
 """Timing and peak memory of one command, measured the same way in every benchmark."""
+import os
 import subprocess
 import tempfile
 import time
@@ -8,6 +9,7 @@ def run(args):
     """Wall time (s) and peak RSS (bytes) of `args`, via GNU time: a forked Python child's own
     ru_maxrss would include the parent's pages from before exec."""
     with tempfile.NamedTemporaryFile("r") as report:
+        os.sync()  # flush earlier runs' dirty pages so writeback does not land in this one's time
         t0 = time.perf_counter()
         result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *map(str, args)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -19,6 +21,7 @@ def run(args):
 def best_of(n, fn):
     times = []
     for _ in range(n):
+        os.sync()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
