@@ -30,7 +30,7 @@ public enum BundleExporter {
         var report = model.report
         report.missing = try ResNet(spec: model.spec).parameters.map(\.path).filter { model.weights.tensors[$0] == nil }
             + HeadCompleteness.missing(in: model.weights.tensors.names)
-        try Converter.enforceStrictness(&report, request: request(options, path: path, source: model.path), source: model.path)
+        try Converter.enforceStrictness(&report, drop: options.drop, allowMissing: options.allowMissing, source: model.path)
         if !options.overwrite && FileManager.default.fileExists(atPath: path) {
             throw FileError(path: path, underlying: ConversionError.destinationExists)
         }
@@ -42,21 +42,12 @@ public enum BundleExporter {
         }
         // The source checksum reads the whole file: it runs on the other core while HDF5 writes.
         let checksum = BackgroundChecksum(path: model.path)
-        do {
+        try FileError.attributing(to: path) {
             try BundleWriter.write(entries, attributes: { try attributes(model, report: report, sha256: try checksum.value()) },
                                    parity: options.parity, to: path, compress: options.compress)
-        } catch let error as any Diagnostic {
-            throw FileError(path: path, underlying: error)
         }
         report.mapped = entries.count
         return report
-    }
-
-    static func request(_ options: Options, path: String, source: String) -> Converter.Request {
-        var request = Converter.Request(source: source, destination: path)
-        request.drop = options.drop
-        request.allowMissing = options.allowMissing
-        return request
     }
 
     static func sourceDType(_ model: CanonicalModel, _ sources: [String]) -> String? {

@@ -21,13 +21,9 @@ public enum CanonicalModelLoader {
 
     public static func load(path: String, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
         let file = try WeightFileLoader.load(path: path, willReadAllValues: true)
-        do {
+        return try FileError.attributing(to: path) {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)
-        } catch let error as FileError {
-            throw error
-        } catch let error as any Diagnostic {
-            throw FileError(path: path, underlying: error)
         }
     }
 
@@ -91,8 +87,16 @@ public enum CanonicalModelLoader {
             spec.body = named.body == .c5 && spec.body != .c5 ? spec.body : named.body
             if named.body == .fpn, let fpn = named.fpn, var inferred = spec.fpn { inferred.onlyP2 = fpn.onlyP2; spec.fpn = inferred }
         }
-        if let eps = weights.normEps.values.first, spec.norm.kind == .batch { spec.norm.eps = Float(eps) }
+        if let eps = commonestEps(weights.normEps), spec.norm.kind == .batch { spec.norm.eps = Float(eps) }
         return spec
+    }
+
+    /// The eps most norms use (the smallest among equally common ones), so the choice — and which
+    /// norms get rescaled to it — does not depend on dictionary order.
+    static func commonestEps(_ epsByNorm: [String: Double]) -> Double? {
+        var counts: [Double: Int] = [:]
+        for eps in epsByNorm.values { counts[eps, default: 0] += 1 }
+        return counts.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
     }
 
     /// The reference model has one eps per model: norms with another eps (Caffe layers may each

@@ -53,15 +53,15 @@ public enum Converter {
             return Outcome(model: model, target: "canonical", format: format, report: report, tensorsWritten: model.weights.tensors.count)
         }
         let targetName = request.to ?? model.convention
-        let table = try wrap(request.destination) { try catalog.table(targetName) }
-        let mapped = try wrap(request.source) {
+        let table = try FileError.attributing(to: request.destination) { try catalog.table(targetName) }
+        let mapped = try FileError.attributing(to: request.source) {
             try TargetMapper.map(model, to: table, options: .init(swapInputChannels: request.swapInputChannels))
         }
         var report = merged(source: model.report, target: mapped.report)
-        try enforceStrictness(&report, request: request, source: request.source)
+        try enforceStrictness(&report, drop: request.drop, allowMissing: request.allowMissing, source: request.source)
         let metadata = provenance(model, target: targetName, request: request)
         phase?("writing \(request.destination)")
-        try wrap(request.destination) {
+        try FileError.attributing(to: request.destination) {
             try OutputWriter.write(mapped.tensors, format: format, convention: targetName, semantics: table.semantics,
                                    metadata: metadata, model: model, to: request.destination, overwrite: request.force)
         }
@@ -82,14 +82,15 @@ public enum Converter {
 
     /// Strict by default: unknown source tensors, tensors the target cannot hold, missing target
     /// tensors and shape mismatches stop the conversion unless a named option allows them.
-    static func enforceStrictness(_ report: inout MappingReport, request: Request, source: String) throws {
-        let dropped = report.unknown.filter(request.drop.matches) + report.notRepresentable.filter(request.drop.matches)
+    static func enforceStrictness(_ report: inout MappingReport, drop: NamePatternList, allowMissing: NamePatternList,
+                                  source: String) throws {
+        let dropped = report.unknown.filter(drop.matches) + report.notRepresentable.filter(drop.matches)
         if !dropped.isEmpty { report.unused["dropped (--drop)", default: []] += dropped }
-        report.unknown = request.drop.unmatched(report.unknown)
-        report.notRepresentable = request.drop.unmatched(report.notRepresentable)
-        let allowed = report.missing.filter(request.allowMissing.matches)
+        report.unknown = drop.unmatched(report.unknown)
+        report.notRepresentable = drop.unmatched(report.notRepresentable)
+        let allowed = report.missing.filter(allowMissing.matches)
         if !allowed.isEmpty { report.allowedMissing = allowed }
-        report.missing = request.allowMissing.unmatched(report.missing)
+        report.missing = allowMissing.unmatched(report.missing)
         var problems: [String] = []
         if !report.unknown.isEmpty { problems.append("\(report.unknown.count) source tensors match no rule (e.g. \(report.unknown[0]); --drop PATTERN to leave them out)") }
         if !report.notRepresentable.isEmpty { problems.append("\(report.notRepresentable.count) tensors have no name in the target (e.g. \(report.notRepresentable[0]); --drop PATTERN)") }
@@ -120,17 +121,6 @@ public enum Converter {
         ]
     }
 
-    static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as FileError {
-            throw error
-        } catch let error as StrictConversionFailure {
-            throw error
-        } catch let error as any Diagnostic {
-            throw FileError(path: path, underlying: error)
-        }
-    }
 }
 
 /// A strict conversion that would lose or invent tensors: carries the full report for the CLI.

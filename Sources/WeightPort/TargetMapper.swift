@@ -26,11 +26,12 @@ public enum TargetMapper {
             throw ConversionError.unsupportedOutput("\(table.convention) models have no GroupNorm layers; this model has \(model.groupNormPaths.count)")
         }
         let spec = targetSpec(model.spec, table.semantics)
+        let expected = try ResNet(spec: spec).parameters
         var weights = try NormAdapter.adapt(model.weights, to: .init(table.semantics, groupNorms: model.groupNormPaths))
         let context = targetContext(model, table: table)
         addBatchNormCounters(&weights, table: table, context: context)
         if options.swapInputChannels { try swapStemChannels(&weights) }
-        weights.tensors = try modelOrder(weights.tensors, spec: spec)
+        weights.tensors = modelOrder(weights.tensors, parameters: expected)
         let (tensors, sourceOf, mapped) = try CanonicalMapper.toForeign(weights, table: table, context: context)
         var report = mapped
         // Only what adapting to the target changed; the source side's transforms are in its notes.
@@ -40,7 +41,6 @@ public enum TargetMapper {
             return "\(name): \(how.hasPrefix(before) ? String(how.dropFirst(before.count)) : how)"
         }
         report.notes = weights.notes + changes.sorted() + mapped.notes
-        let expected = try ResNet(spec: spec).parameters
         report.missing = expected.map(\.path).filter { weights.tensors[$0] == nil } + HeadCompleteness.missing(in: weights.tensors.names)
         let shapes = Dictionary(expected.map { ($0.path, $0.shape) }, uniquingKeysWith: { a, _ in a })
         for (name, tensor) in weights.tensors {
@@ -54,9 +54,9 @@ public enum TargetMapper {
 
     /// The tensors in the order the model defines them (stem, stages, FPN, classifier, heads), as
     /// a framework's own `state_dict()` lists them; names the tree does not know keep their order.
-    static func modelOrder(_ tensors: StateDict, spec: ArchitectureSpec) throws -> StateDict {
+    static func modelOrder(_ tensors: StateDict, parameters: [ParameterSpec]) -> StateDict {
         var rank: [String: Int] = [:]
-        for (i, parameter) in try ResNet(spec: spec).parameters.enumerated() {
+        for (i, parameter) in parameters.enumerated() {
             let norm = parameter.path.hasSuffix(".running_var") ? parameter.path.dropLast(".running_var".count) + ".num_batches_tracked" : nil
             rank[parameter.path] = 2 * i
             if let norm { rank[String(norm)] = 2 * i + 1 }

@@ -43,9 +43,9 @@ public enum Verifier {
         let model = try CanonicalModelLoader.load(path: request.weights, options: request.load, catalog: catalog)
         let input = try InputTensor.load(path: request.input)
         let expected = try ExpectedFeatures.load(path: request.expect, model: model, catalog: catalog)
-        let reference = try wrap(request.weights) { try ReferenceModel(spec: model.spec, stateDict: treeWeights(model)) }
+        let reference = try FileError.attributing(to: request.weights) { try ReferenceModel(spec: model.spec, stateDict: treeWeights(model)) }
         let loaded = Date()
-        let features = try wrap(request.input) { try reference.forward(input) }
+        let features = try FileError.attributing(to: request.input) { try reference.forward(input) }
         let forwarded = Date()
         var table: [String: (values: [Float], shape: [Int])] = [:]
         for (canonical, entry) in expected { table[canonical] = (entry.tensor.floats(), entry.tensor.shape) }
@@ -92,15 +92,5 @@ public enum Verifier {
             ("tolerance", .double(Double(r.tolerance))),
             ("passed", .bool(r.passes)),
         ])
-    }
-
-    static func wrap<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as FileError {
-            throw error
-        } catch let error as any Diagnostic {
-            throw FileError(path: path, underlying: error)
-        }
     }
 }

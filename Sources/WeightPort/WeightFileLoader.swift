@@ -59,6 +59,18 @@ public struct FileError: Error, Sendable {
 
     public var what: String { underlying.what }
     public var location: String? { underlying.location }
+
+    /// Runs `body`, tying any diagnostic it throws to `path` (a `FileError` already names its
+    /// file and passes through, as do errors that are not diagnostics).
+    static func attributing<T>(to path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FileError {
+            throw error
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        }
+    }
 }
 
 /// Freezes a diagnostic's text so it can cross threads whatever its original type.

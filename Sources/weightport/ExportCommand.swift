@@ -38,7 +38,8 @@ struct ExportCommand: ParsableCommand {
             verification = outcome
             parity = Verifier.json(outcome)
         }
-        let model = try CanonicalModelLoader.load(path: source, options: conventions.loaderOptions, catalog: catalog)
+        // A verification already brought the source onto the hub; reading it twice would double the work.
+        let model = try verification?.model ?? CanonicalModelLoader.load(path: source, options: conventions.loaderOptions, catalog: catalog)
         let report = try BundleExporter.export(model, to: output, options: .init(compress: compress, overwrite: force, parity: parity))
         if json {
             var pairs: [(String, JSONValue)] = [("output", .string(output)), ("architecture", .string(model.spec.name)),
