@@ -21,17 +21,6 @@ public enum WeightFileLoader {
         }
     }
 
-    /// The format of the file at `path`, without reading its tensors.
-    public static func detect(path: String) throws(FileError) -> WeightFormat {
-        do {
-            return try FormatDetector.detect(MappedFile.map(path: path))
-        } catch let error as Diagnostic {
-            throw FileError(path: path, underlying: error)
-        } catch {
-            throw FileError(path: path, underlying: UnexpectedError(description: String(describing: error)))
-        }
-    }
-
     static func read(format: WeightFormat, bytes: ByteRegion, path: String) throws -> WeightFile {
         switch format {
         case .pickle: return try PickleReader.read(bytes)

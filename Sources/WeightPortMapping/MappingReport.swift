@@ -24,11 +24,6 @@ public struct MappingReport: Sendable {
 
     public init() {}
 
-    /// A report is clean when nothing was lost without the user's say-so.
-    public var isClean: Bool {
-        unknown.isEmpty && incomplete.isEmpty && missing.isEmpty && shapeMismatches.isEmpty && notRepresentable.isEmpty
-    }
-
     mutating func absorb(_ mapping: NameMapping) {
         for item in mapping.unused {
             unused[item.category, default: []].append(item.name)
