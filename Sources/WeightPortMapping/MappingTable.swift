@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// One naming convention's table, read from `mappings/<convention>.yaml` and usable both ways.
 public struct MappingTable: Sendable {
@@ -23,14 +22,19 @@ public struct MappingTable: Sendable {
     public let flagPatterns: [String: [NamePattern]]
     /// Prefixes foreign names may carry as a whole (`module.` from DataParallel); never written.
     public let optionalPrefixes: [String]
+    /// The rules' foreign and canonical patterns, indexed for matching names.
+    let foreignIndex: PatternIndex
+    let canonicalIndex: PatternIndex
 
     /// Parses and validates a table; every problem is reported with the file name.
     public init(yaml text: String, file: String) throws(MappingError) {
         let raw: TableFile
         do {
-            raw = try YAMLDecoder().decode(TableFile.self, from: text)
+            raw = try TableFile(yaml: text)
+        } catch let error as TableFile.ShapeError {
+            throw .invalidTable(file: file, reason: error.reason)
         } catch {
-            throw .invalidTable(file: file, reason: "not a mapping table: \(error)")
+            throw .invalidTable(file: file, reason: "not YAML: " + TableFile.describe(error))
         }
         convention = raw.convention
         description = raw.description ?? ""
@@ -51,6 +55,8 @@ public struct MappingTable: Sendable {
             }
         }
         self.rules = rules
+        foreignIndex = PatternIndex(rules: rules) { $0.foreign }
+        canonicalIndex = PatternIndex(rules: rules) { $0.canonical }
         var features: [MappingRule] = []
         for (i, row) in (raw.features ?? []).enumerated() {
             do {
@@ -103,69 +109,5 @@ public struct MappingTable: Sendable {
             throw .invalidTable(file: path, reason: "cannot read the file")
         }
         return try MappingTable(yaml: text, file: path)
-    }
-}
-
-/// The YAML shape of a table file.
-struct TableFile: Decodable {
-    struct Row: Decodable {
-        let canonical: Slots
-        let foreign: Slots
-        let transform: String?
-        let bounds: [String: [Int]]?
-        let when: [String]?
-        let unless: [String]?
-
-        enum CodingKeys: String, CodingKey { case canonical, foreign, transform, bounds = "where", when, unless }
-
-        func rule(index: Int) throws -> MappingRule {
-            var ranges: [String: ClosedRange<Int>] = [:]
-            for (variable, pair) in bounds ?? [:] {
-                guard pair.count == 2, pair[0] <= pair[1] else {
-                    throw MappingError.invalidPattern("rule \(index): bounds of \(variable) must be [low, high]")
-                }
-                ranges[variable] = pair[0]...pair[1]
-            }
-            return MappingRule(canonical: try canonical.patterns(), foreign: try foreign.patterns(),
-                               transform: transform ?? "identity", bounds: ranges,
-                               when: Set(when ?? []), unless: Set(unless ?? []), index: index)
-        }
-    }
-
-    /// One name (slot `tensor`) or a map of slot names to names.
-    struct Slots: Decodable {
-        let map: [String: String]
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let single = try? container.decode(String.self) {
-                map = ["tensor": single]
-            } else {
-                map = try container.decode([String: String].self)
-            }
-        }
-        func patterns() throws -> [String: NamePattern] {
-            var out: [String: NamePattern] = [:]
-            for (slot, text) in map { out[slot] = try NamePattern(text) }
-            return out
-        }
-    }
-
-    struct UnusedRow: Decodable {
-        let pattern: String
-        let category: String
-        let reason: String?
-    }
-
-    let convention: String
-    let description: String?
-    let semantics: ConventionSemantics?
-    let rules: [Row]
-    let features: [Row]?
-    let unused: [UnusedRow]?
-    let flags: [String: [String]]?
-    let optionalPrefixes: [String]?
-
-    enum CodingKeys: String, CodingKey {
-        case convention, description, semantics, rules, features, unused, flags, optionalPrefixes = "optional_prefixes"
     }
 }

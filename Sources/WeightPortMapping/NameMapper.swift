@@ -29,8 +29,10 @@ public enum NameMapper {
         var groups: [GroupKey: PartialGroup] = [:]
         var order: [GroupKey] = []
         var result = NameMapping()
+        let applicable = table.rules.map { $0.applies(context) }
+        let index = direction == .foreignToCanonical ? table.foreignIndex : table.canonicalIndex
         for name in names {
-            let hits = matches(name, table: table, context: context, direction: direction)
+            let hits = matches(name, table: table, index: index, applicable: applicable, context: context)
             if hits.count > 1 {
                 throw .ambiguous(name: name, rules: hits.map { $0.rule.label })
             }
@@ -58,15 +60,16 @@ public enum NameMapper {
         let bindings: [String: Int]
     }
 
-    static func matches(_ name: String, table: MappingTable, context: MappingContext, direction: Direction) -> [Hit] {
+    /// Every (rule, slot) whose pattern matches `name`, among the rules `applicable` in `context`.
+    static func matches(_ name: String, table: MappingTable, index: PatternIndex, applicable: [Bool],
+                        context: MappingContext) -> [Hit] {
         var hits: [Hit] = []
-        for rule in table.rules where rule.applies(context) {
-            let side = direction == .foreignToCanonical ? rule.foreign : rule.canonical
-            for (slot, pattern) in side {
-                if let bindings = pattern.match(name, context: context), rule.withinBounds(bindings) {
-                    hits.append(Hit(rule: rule, slot: slot, bindings: bindings))
-                }
-            }
+        let bytes = Array(name.utf8)
+        for position in index.candidates(bytes) {
+            let entry = index.entries[position]
+            guard applicable[entry.rule], let bindings = entry.pattern.match(bytes: bytes, context: context) else { continue }
+            let rule = table.rules[entry.rule]
+            if rule.withinBounds(bindings) { hits.append(Hit(rule: rule, slot: entry.slot, bindings: bindings)) }
         }
         return hits
     }

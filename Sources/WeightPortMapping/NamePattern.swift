@@ -12,6 +12,12 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
 
     let segments: [Segment]
     public let description: String
+    /// The UTF-8 bytes of each literal segment (nil for the others), so that matching a name
+    /// against hundreds of patterns allocates nothing until a pattern's literals fit.
+    let literalBytes: [[UInt8]?]
+    /// Literal text every match starts and ends with: a cheap test that rejects most names.
+    let leading: [UInt8]
+    let trailing: [UInt8]
 
     public init(_ text: String) throws(MappingError) {
         description = text
@@ -42,6 +48,9 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
         }
         if !literal.isEmpty { segments.append(.literal(literal)) }
         self.segments = segments
+        literalBytes = segments.map { if case .literal(let text) = $0 { return Array(text.utf8) } else { return nil } }
+        leading = literalBytes.first.flatMap { $0 } ?? []
+        trailing = segments.count > 1 ? literalBytes.last.flatMap { $0 } ?? [] : []
     }
 
     /// Variables the pattern binds (function expressions only check, they do not bind).
@@ -61,9 +70,16 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
     /// Matches the whole of `name`; returns the variable bindings, or nil.
     /// Function expressions are checked against `context` where it knows them.
     public func match(_ name: String, context: MappingContext) -> [String: Int]? {
-        let bytes = Array(name.utf8)
+        match(bytes: Array(name.utf8), context: context)
+    }
+
+    /// `match(_:context:)` on a name's UTF-8 bytes, for callers trying many patterns on one name.
+    func match(bytes: [UInt8], context: MappingContext) -> [String: Int]? {
+        guard bytes.count >= leading.count + trailing.count,
+              bytes.starts(with: leading), bytes[(bytes.count - trailing.count)...].elementsEqual(trailing) else { return nil }
         var found: [(PatternExpression, Int)] = []
-        guard PatternMatcher(segments: segments, bytes: bytes).match(segment: 0, at: 0, found: &found) else { return nil }
+        let matcher = PatternMatcher(segments: segments, literals: literalBytes, bytes: bytes)
+        guard matcher.match(segment: 0, at: 0, found: &found) else { return nil }
         var bindings: [String: Int] = [:]
         for (expression, value) in found where expression.function == nil {
             guard let solved = expression.solve(value) else { return nil }

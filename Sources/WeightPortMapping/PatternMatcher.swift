@@ -1,13 +1,15 @@
 /// Backtracking matcher over a pattern's segments (names are short, patterns have few holes).
 struct PatternMatcher {
     let segments: [NamePattern.Segment]
+    /// The pattern's literal segments as bytes, index for index with `segments`.
+    let literals: [[UInt8]?]
     let bytes: [UInt8]
 
     func match(segment: Int, at position: Int, found: inout [(PatternExpression, Int)]) -> Bool {
         if segment == segments.count { return position == bytes.count }
         switch segments[segment] {
-        case .literal(let text):
-            let literal = Array(text.utf8)
+        case .literal:
+            let literal = literals[segment] ?? []
             guard position + literal.count <= bytes.count,
                   bytes[position..<position + literal.count].elementsEqual(literal) else { return false }
             return match(segment: segment + 1, at: position + literal.count, found: &found)

@@ -1,0 +1,134 @@
+import Yams
+
+/// The YAML shape of a table file, read from the node tree.
+///
+/// Read by hand rather than through `Decodable`: Yams' decoder and its default tag resolver
+/// (regular expressions on every scalar) took about 4 ms per table, paid by every command
+/// before it starts. Unknown keys are errors, so a misspelt `wher:` cannot silently drop bounds.
+struct TableFile {
+    /// What is wrong with the file's shape, with where (`rules[7].where`).
+    struct ShapeError: Error {
+        let reason: String
+    }
+
+    struct Row {
+        let canonical: [String: String]
+        let foreign: [String: String]
+        let transform: String?
+        let bounds: [String: [Int]]
+        let when: [String]
+        let unless: [String]
+
+        func rule(index: Int) throws -> MappingRule {
+            var ranges: [String: ClosedRange<Int>] = [:]
+            for (variable, pair) in bounds {
+                guard pair.count == 2, pair[0] <= pair[1] else {
+                    throw MappingError.invalidPattern("rule \(index): bounds of \(variable) must be [low, high]")
+                }
+                ranges[variable] = pair[0]...pair[1]
+            }
+            return MappingRule(canonical: try patterns(canonical), foreign: try patterns(foreign),
+                               transform: transform ?? "identity", bounds: ranges,
+                               when: Set(when), unless: Set(unless), index: index)
+        }
+
+        private func patterns(_ slots: [String: String]) throws -> [String: NamePattern] {
+            var out: [String: NamePattern] = [:]
+            for (slot, text) in slots { out[slot] = try NamePattern(text) }
+            return out
+        }
+    }
+
+    struct UnusedRow {
+        let pattern: String
+        let category: String
+        let reason: String?
+    }
+
+    let convention: String
+    let description: String?
+    let semantics: ConventionSemantics?
+    let rules: [Row]
+    let features: [Row]?
+    let unused: [UnusedRow]?
+    let flags: [String: [String]]?
+    let optionalPrefixes: [String]?
+
+    init(yaml text: String) throws {
+        // The basic resolver tags every scalar as a string; numbers are parsed where expected.
+        guard let root = try Yams.compose(yaml: text, .basic) else { throw ShapeError(reason: "the file is empty") }
+        let top = try YAMLFields(root, at: "the table")
+        try top.allow(["convention", "description", "semantics", "rules", "features", "unused", "flags", "optional_prefixes"])
+        convention = try top.string("convention")
+        description = try top.optionalString("description")
+        semantics = try top.node("semantics").map { try TableFile.semantics($0) }
+        rules = try top.list("rules").enumerated().map { try TableFile.row($1, at: "rules[\($0 + 1)]") }
+        features = try top.optionalList("features")?.enumerated().map { try TableFile.row($1, at: "features[\($0 + 1)]") }
+        unused = try top.optionalList("unused")?.enumerated().map { i, node in
+            let fields = try YAMLFields(node, at: "unused[\(i + 1)]")
+            try fields.allow(["pattern", "category", "reason"])
+            return UnusedRow(pattern: try fields.string("pattern"), category: try fields.string("category"),
+                             reason: try fields.optionalString("reason"))
+        }
+        flags = try top.node("flags").map { node in
+            let fields = try YAMLFields(node, at: "flags")
+            var out: [String: [String]] = [:]
+            for key in fields.keys { out[key] = try fields.strings(key) }
+            return out
+        }
+        optionalPrefixes = try top.node("optional_prefixes").map { _ in try top.strings("optional_prefixes") }
+    }
+
+    /// One line for a YAML syntax error, with its line and column (Yams' own description
+    /// quotes the offending lines, which would break the one-line error contract).
+    static func describe(_ error: Error) -> String {
+        guard let yaml = error as? YamlError else {
+            return String(describing: error).split(separator: "\n").first.map(String.init) ?? "unreadable"
+        }
+        switch yaml {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return "\(problem) at line \(mark.line), column \(mark.column)"
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "repeated key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the mapping at line \(context.mark.line)"
+        case .reader(let problem, let offset, _, _):
+            return problem + (offset.map { " at character \($0)" } ?? "")
+        default:
+            return String(describing: yaml).split(separator: "\n").first.map(String.init) ?? "unreadable"
+        }
+    }
+
+    static func row(_ node: Node, at place: String) throws -> Row {
+        let fields = try YAMLFields(node, at: place)
+        try fields.allow(["canonical", "foreign", "transform", "where", "when", "unless"])
+        var bounds: [String: [Int]] = [:]
+        if let node = fields.node("where") {
+            let bound = try YAMLFields(node, at: place + ".where")
+            for key in bound.keys { bounds[key] = try bound.integers(key) }
+        }
+        return Row(canonical: try fields.slots("canonical"), foreign: try fields.slots("foreign"),
+                   transform: try fields.optionalString("transform"), bounds: bounds,
+                   when: fields.node("when") == nil ? [] : try fields.strings("when"),
+                   unless: fields.node("unless") == nil ? [] : try fields.strings("unless"))
+    }
+
+    static func semantics(_ node: Node) throws -> ConventionSemantics {
+        let fields = try YAMLFields(node, at: "semantics")
+        typealias Key = ConventionSemantics.CodingKeys
+        try fields.allow(Set([Key.strideInFirst1x1, .pool1, .stemConvBias, .norm, .normEps, .inputChannels, .pixelScale,
+                              .pixelMean, .pixelStd, .backgroundClass, .checkpoint, .groupNorm].map(\.rawValue)))
+        var s = ConventionSemantics()
+        s.strideInFirst1x1 = try fields.optionalBool(Key.strideInFirst1x1.rawValue)
+        s.pool1 = try fields.optionalString(Key.pool1.rawValue)
+        s.stemConvBias = try fields.optionalString(Key.stemConvBias.rawValue)
+        s.norm = try fields.optionalString(Key.norm.rawValue)
+        s.normEps = try fields.optionalDouble(Key.normEps.rawValue)
+        s.inputChannels = try fields.optionalString(Key.inputChannels.rawValue)
+        s.pixelScale = try fields.optionalDouble(Key.pixelScale.rawValue)
+        s.pixelMean = try fields.node(Key.pixelMean.rawValue).map { _ in try fields.doubles(Key.pixelMean.rawValue) }
+        s.pixelStd = try fields.node(Key.pixelStd.rawValue).map { _ in try fields.doubles(Key.pixelStd.rawValue) }
+        s.backgroundClass = try fields.optionalString(Key.backgroundClass.rawValue)
+        s.checkpoint = try fields.optionalString(Key.checkpoint.rawValue)
+        s.groupNorm = try fields.optionalBool(Key.groupNorm.rawValue)
+        return s
+    }
+}
