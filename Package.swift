@@ -23,12 +23,15 @@ let package = Package(
         // Loaded with dlopen on first use (see its header); only libdl is linked.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 
-        // Statistics kernel vectorised with AVX2 (chosen at run time); see its header.
+        // System calls Swift's Glibc module leaves out (copy_file_range); see its header.
+        .target(name: "CSystem"),
+
+        // Statistics (AVX2) and CRC-32 (PCLMULQDQ) kernels, chosen at run time; see the header.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Layers, dependencies pointing one way.
-        .target(name: "WeightPortCore", dependencies: ["CKernels"]),
-        .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CLibzip"]),
+        .target(name: "WeightPortCore", dependencies: ["CKernels", "CSystem"]),
+        .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CKernels", "CLibzip", "CSystem"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
         .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "WeightPortModels", dependencies: ["WeightPortCore"]),

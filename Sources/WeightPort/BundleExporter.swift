@@ -79,7 +79,7 @@ public enum BundleExporter {
 
     /// SHA-256 of the whole source file, hex.
     static func sha256(path: String) throws -> String {
-        let bytes = try MappedFile.map(path: path, prefault: true)
+        let bytes = try MappedFile.map(path: path, prefault: .upFront)
         let digest = SHA256.hash(data: bytes.bytes)
         return digest.map { String(format: "%02x", $0) }.joined()
     }

@@ -19,8 +19,11 @@ public enum CanonicalModelLoader {
         }
     }
 
-    public static func load(path: String, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
-        let file = try WeightFileLoader.load(path: path, willReadAllValues: true)
+    /// Loads `path` onto the hub. The file's pages are made present up front by default, as
+    /// verification computes with every value at once; a conversion passes `.afterParsing`.
+    public static func load(path: String, options: Options, catalog: MappingCatalog,
+                            prefault: WeightFileLoader.Prefault = .upFront) throws -> CanonicalModel {
+        let file = try WeightFileLoader.load(path: path, prefault: prefault)
         return try FileError.attributing(to: path) {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)

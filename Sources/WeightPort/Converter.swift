@@ -45,7 +45,8 @@ public enum Converter {
         if !request.force && FileManager.default.fileExists(atPath: request.destination) {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
-        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: catalog)
+        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: catalog,
+                                                 prefault: format == .bundle ? .upFront : .afterParsing)
         phase?(format == .bundle ? "writing \(request.destination)" : "mapping to \(request.to ?? model.convention)")
         if format == .bundle {
             let report = try BundleExporter.export(model, to: request.destination, options: .init(compress: request.compress, overwrite: request.force,

@@ -5,13 +5,26 @@ import WeightPortHDF5
 /// Opens any weight file WeightPort reads: maps it, detects the format from its bytes and
 /// hands it to that format's reader.
 public enum WeightFileLoader {
+    /// When the file's pages are made present in memory.
+    public enum Prefault: Sendable {
+        /// On first touch: for reading names and shapes only.
+        case lazily
+        /// Before parsing: for callers computing with every value at once (statistics, verify).
+        case upFront
+        /// On another thread once the structure is parsed, while the caller maps names: for
+        /// conversions, which read every value only when they write. (Doing it during parsing
+        /// measured slower: both threads fault on the same pages.)
+        case afterParsing
+    }
+
     /// Reads the file at `path`. Every failure comes back as a `FileError` naming the file.
-    /// `willReadAllValues` pre-faults the whole map (see `MappedFile.map(path:prefault:)`).
-    public static func load(path: String, willReadAllValues: Bool = false) throws(FileError) -> WeightFile {
+    public static func load(path: String, prefault: Prefault = .lazily) throws(FileError) -> WeightFile {
         do {
-            let bytes = try MappedFile.map(path: path, prefault: willReadAllValues)
+            let bytes = try MappedFile.map(path: path, prefault: prefault == .upFront ? .upFront : .lazily)
             let format = try FormatDetector.detect(bytes)
-            return try read(format: format, bytes: bytes, path: path)
+            let file = try read(format: format, bytes: bytes, path: path)
+            if prefault == .afterParsing && format != .hdf5 { bytes.prefaultInBackground() }
+            return file
         } catch let error as FileError {
             throw error
         } catch let error as Diagnostic {

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// An immutable run of bytes that keeps its owner (a mapped file or an owned buffer) alive.
@@ -48,6 +49,33 @@ public struct ByteRegion: @unchecked Sendable {
     public func toArray() -> [UInt8] { Array(bytes) }
 
     public func toData() -> Data { Data(bytes) }
+
+    /// Makes every page of the region present on another thread and returns at once, so that
+    /// a caller who will read all of it later (a conversion, once names are mapped) finds the
+    /// pages mapped instead of faulting on each. The thread keeps the region alive.
+    public func prefaultInBackground() {
+        guard count > 0 else { return }
+        Thread.detachNewThread { wp_prefault(self.base, self.count) }
+    }
+
+    /// Where the bytes lie in a file, when the region is a slice of a mapped file: writers then
+    /// copy them file-to-file inside the kernel instead of through this process's memory.
+    public var fileOrigin: FileOrigin? {
+        guard let file = owner as? FileBackedMemory, file.descriptor >= 0 else { return nil }
+        return FileOrigin(descriptor: file.descriptor, offset: base - UnsafeRawPointer(file.address))
+    }
+}
+
+/// A byte offset in an open file descriptor (valid while the region that reported it lives).
+public struct FileOrigin: Sendable, Equatable {
+    public let descriptor: Int32
+    public let offset: Int
+}
+
+/// Memory that is a map of an open file.
+protocol FileBackedMemory: AnyObject {
+    var descriptor: Int32 { get }
+    var address: UnsafeMutableRawPointer { get }
 }
 
 /// Heap storage owned by a `ByteRegion`; 64-byte aligned so SIMD loads are never split.

@@ -6,20 +6,30 @@ import Darwin
 
 /// Read-only memory maps of whole files. Tensors slice the map; it is unmapped when the last slice goes.
 public enum MappedFile {
+    /// When the pages of a map are made present.
+    public enum Prefault: Sendable {
+        /// On first touch, a page fault per 4 KiB (or per fault-around batch): for callers that
+        /// read little of the file (listing names, shapes).
+        case lazily
+        /// All at once before `map` returns — one kernel call instead of tens of thousands of
+        /// faults, for callers that will read every value now (statistics, verification).
+        /// (`ByteRegion.prefaultInBackground()` does the same on the other core, later.)
+        case upFront
+    }
+
     /// Maps `path`. An empty file maps to an empty region (mmap refuses zero lengths).
-    /// `prefault` maps every page up front — one kernel call instead of a page fault per 4 KiB,
-    /// for callers that will read all the values (statistics, conversion, verification).
-    public static func map(path: String, prefault: Bool = false) throws(FileAccessError) -> ByteRegion {
-        let fd = open(path, O_RDONLY)
+    public static func map(path: String, prefault: Prefault = .lazily) throws(FileAccessError) -> ByteRegion {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
+        var keepOpen = false
+        defer { if !keepOpen { close(fd) } }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw .cannotOpen(path: path, reason: "is a directory") }
         let length = Int(info.st_size)
         if length == 0 { return .empty }
         #if os(Linux)
-        let populate = prefault ? MAP_POPULATE : 0
+        let populate = prefault == .upFront ? MAP_POPULATE : 0
         #else
         let populate: Int32 = 0
         #endif
@@ -28,18 +38,27 @@ public enum MappedFile {
             throw .cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
         _ = madvise(mapped, length, MADV_WILLNEED)
-        let owner = Mapping(address: mapped, length: length)
+        // Only regular files: copying a slice file-to-file needs offsets that mean something.
+        let regular = (info.st_mode & S_IFMT) == S_IFREG
+        keepOpen = regular
+        let owner = Mapping(address: mapped, length: length, descriptor: regular ? fd : -1)
         return ByteRegion(owner: owner, base: UnsafeRawPointer(mapped), count: length)
     }
 
-    private final class Mapping {
+    /// The map, and the file kept open beside it so its slices can name their file offsets.
+    private final class Mapping: FileBackedMemory {
         let address: UnsafeMutableRawPointer
         let length: Int
-        init(address: UnsafeMutableRawPointer, length: Int) {
+        let descriptor: Int32
+        init(address: UnsafeMutableRawPointer, length: Int, descriptor: Int32) {
             self.address = address
             self.length = length
+            self.descriptor = descriptor
         }
-        deinit { munmap(address, length) }
+        deinit {
+            munmap(address, length)
+            if descriptor >= 0 { close(descriptor) }
+        }
     }
 }
 

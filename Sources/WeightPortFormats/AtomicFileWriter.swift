@@ -1,4 +1,6 @@
+import CSystem
 import Foundation
+import WeightPortCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,13 +21,20 @@ public final class AtomicFileWriter {
     public let temporaryPath: String
     /// Bytes accepted so far (buffered or written), i.e. the current file offset.
     public private(set) var bytesWritten: Int = 0
+    /// Of those, the bytes the kernel copied file-to-file.
+    public private(set) var bytesCopiedInKernel: Int = 0
 
     private let overwrite: Bool
     private var descriptor: Int32
     private var buffer: UnsafeMutableRawPointer
     private var buffered = 0
     private var finished = false
+    /// Bytes of disk space reserved ahead by `reserve(_:)`; any excess is released at commit.
+    private var reserved = 0
+    /// Set once the kernel refuses copy_file_range between these files; later regions are written.
+    private(set) var kernelCopyUnavailable = false
     static let bufferCapacity = 1 << 20
+    static let page = 4096
 
     /// Creates the temporary file. Refuses an existing destination unless `overwrite` is true.
     public init(destination: String, overwrite: Bool = false) throws(WriterError) {
@@ -78,6 +87,58 @@ public final class AtomicFileWriter {
         bytesWritten += bytes.count
     }
 
+    /// Reserves disk space for about `bytes` of output before it is written. A hint, not a
+    /// promise: where the file system cannot, nothing happens. Reserving up front lets the file
+    /// system allocate one extent at once instead of a delayed allocation per 4 KiB page (ext4),
+    /// which measured 0.11 s → 0.07 s for 250 MB here; space beyond the final size is released.
+    public func reserve(_ bytes: Int) {
+        guard bytes > reserved, descriptor >= 0, !finished else { return }
+        if wp_reserve_space(descriptor, Int64(bytes)) == 0 { reserved = bytes }
+    }
+
+    /// Appends a region's bytes. A large slice of a mapped file that sits at the same offset
+    /// within a page as its destination is copied file-to-file by the kernel (copy_file_range),
+    /// never passing through this process's memory. Otherwise the kernel would copy partial
+    /// pages, which measured 1.5× slower than writing from the (prefaulted) map.
+    public func write(_ region: ByteRegion) throws(WriterError) {
+        guard let origin = region.fileOrigin, region.count >= AtomicFileWriter.bufferCapacity, !kernelCopyUnavailable,
+              (origin.offset - (bytesWritten)) % AtomicFileWriter.page == 0 else {
+            try withExtendedLifetime(region) { () throws(WriterError) in try write(region.bytes) }
+            return
+        }
+        try checkOpen()
+        try flushBuffer()
+        let copied = try kernelCopy(from: origin, count: region.count)
+        bytesCopiedInKernel += copied
+        if copied < region.count {
+            try withExtendedLifetime(region) { () throws(WriterError) in try writeAll(region.base + copied, region.count - copied) }
+        }
+        bytesWritten += region.count
+    }
+
+    /// Copies up to `count` bytes from `origin` to the output's position; returns how many were
+    /// copied before the kernel declined (file systems or kernels without the call).
+    private func kernelCopy(from origin: FileOrigin, count: Int) throws(WriterError) -> Int {
+        var offset = Int64(origin.offset)
+        var copied = 0
+        while copied < count {
+            let n = wp_copy_file_range(origin.descriptor, &offset, descriptor, count - copied)
+            if n > 0 {
+                copied += n
+            } else if n == 0 {
+                throw .cannotWrite(path: destination, reason: "the source file shrank while it was being copied")
+            } else if errno == EINTR {
+                continue
+            } else if [EXDEV, ENOSYS, EOPNOTSUPP, EINVAL, EBADF].contains(errno) {
+                kernelCopyUnavailable = true
+                break
+            } else {
+                throw .cannotWrite(path: destination, reason: AtomicFileWriter.lastError())
+            }
+        }
+        return copied
+    }
+
     /// Appends `bytes` to the output.
     public func write(_ bytes: [UInt8]) throws(WriterError) {
         try withBytes(bytes) { (raw) throws(WriterError) in try write(raw) }
@@ -99,6 +160,11 @@ public final class AtomicFileWriter {
         try checkOpen()
         do throws(WriterError) {
             try flushBuffer()
+            if reserved > bytesWritten {
+                guard ftruncate(descriptor, off_t(bytesWritten)) == 0 else {
+                    throw WriterError.cannotWrite(path: destination, reason: "truncate: \(AtomicFileWriter.lastError())")
+                }
+            }
             if AtomicFileWriter.durable {
                 guard fsync(descriptor) == 0 else { throw WriterError.cannotWrite(path: destination, reason: "fsync: \(AtomicFileWriter.lastError())") }
             }

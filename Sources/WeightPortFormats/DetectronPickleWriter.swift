@@ -32,12 +32,13 @@ public enum DetectronPickleWriter {
     public static func write(_ object: PickleWritable, to path: String, overwrite: Bool = false) throws {
         try checkDTypes(object)
         try AtomicFileWriter.write(to: path, overwrite: overwrite) { sink in
+            sink.reserve(object.estimatedPickleSize)
             var writer = PickleWriter(stringStyle: .python2)
             try writer.write(object) { writer, tensor in
                 try encodeArrayHead(tensor, into: &writer)
                 writer.byteStringHeader(count: tensor.byteCount)
                 try sink.write(writer.takeBytes())
-                try WriterTensorBytes.withLittleEndianBytes(tensor) { try sink.write($0) }
+                try sink.write(WriterTensorBytes.littleEndian(tensor))
                 writer.tupleFromMark()
                 writer.build()
             }

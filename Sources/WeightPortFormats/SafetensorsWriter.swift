@@ -10,11 +10,12 @@ public enum SafetensorsWriter {
                              overwrite: Bool = false) throws {
         let layout = try plan(tensors, metadata: metadata)
         try AtomicFileWriter.write(to: path, overwrite: overwrite) { sink in
+            sink.reserve(8 + layout.header.count + tensors.reduce(0) { $0 + $1.tensor.byteCount })
             try sink.write(withUnsafeBytes(of: UInt64(layout.header.count).littleEndian) { Array($0) })
             try sink.write(layout.header)
             for name in layout.order {
                 guard let tensor = tensors[name] else { continue }
-                try WriterTensorBytes.withLittleEndianBytes(tensor) { try sink.write($0) }
+                try sink.write(WriterTensorBytes.littleEndian(tensor))
             }
         }
     }

@@ -24,11 +24,13 @@ public enum TorchZipWriter {
         }
         let (pickle, storages) = dataPickle(object)
         try AtomicFileWriter.write(to: path, overwrite: overwrite) { sink in
+            // Each record adds at most a few hundred bytes of headers, padding and directory.
+            sink.reserve(pickle.count + storages.reduce(0) { $0 + $1.byteCount + 512 } + (1 << 16))
             let zip = ZipArchiveWriter(sink: sink)
             try zip.addRecord(name: folder + "/data.pkl", bytes: pickle)
             try zip.addRecord(name: folder + "/byteorder", bytes: Array("little".utf8))
             for (index, tensor) in storages.enumerated() {
-                try WriterTensorBytes.withLittleEndianBytes(tensor) { try zip.addRecord(name: folder + "/data/\(index)", data: $0) }
+                try zip.addRecord(name: folder + "/data/\(index)", data: WriterTensorBytes.littleEndian(tensor))
             }
             try zip.addRecord(name: folder + "/version", bytes: Array("3\n".utf8))
             try zip.finish()

@@ -2,13 +2,6 @@ import WeightPortCore
 
 /// Tensor bytes as every writer stores them: dense, C order, little-endian.
 enum WriterTensorBytes {
-    /// Calls `body` with the tensor's dense little-endian bytes, keeping a gathered copy alive
-    /// for exactly that long (the raw pointer of a released region would dangle).
-    static func withLittleEndianBytes<R>(_ tensor: Tensor, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let region = littleEndian(tensor)
-        return try withExtendedLifetime(region) { try body(region.bytes) }
-    }
-
     /// The elements as dense little-endian bytes: the mapped bytes themselves when the view is
     /// already dense and the host is little-endian (the common case), otherwise a copy.
     static func littleEndian(_ tensor: Tensor) -> ByteRegion {

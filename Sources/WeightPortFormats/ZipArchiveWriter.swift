@@ -19,7 +19,6 @@ public final class ZipArchiveWriter {
     private let alignment: Int
     private(set) var records: [Record] = []
     static let limit32 = 0xFFFF_FFFF
-    static let chunk = 1 << 20
     static let parallelThreshold = 1 << 20
     // Fixed DOS date 1980-01-01 00:00: the output does not depend on the clock.
     static let dosTime: UInt16 = 0, dosDate: UInt16 = 0x21
@@ -31,8 +30,8 @@ public final class ZipArchiveWriter {
         self.alignment = max(alignment, 1)
     }
 
-    /// Appends a stored record holding `data`.
-    public func addRecord(name: String, data: UnsafeRawBufferPointer) throws(WriterError) {
+    /// Appends a stored record holding `data` (a slice of a mapped file is copied file-to-file).
+    public func addRecord(name: String, data: ByteRegion) throws(WriterError) {
         let nameBytes = Array(name.utf8)
         guard nameBytes.count <= 0xFFFF else { throw .unsupportedValue("zip record name of \(nameBytes.count) bytes") }
         let offset = sink.bytesWritten
@@ -44,29 +43,22 @@ public final class ZipArchiveWriter {
         records.append(Record(name: nameBytes, crc: checksum, size: data.count, headerOffset: offset))
     }
 
-    /// Small records: 1 MiB slices, each checksummed just before it is written (still in cache).
-    private func writeThenChecksum(_ data: UnsafeRawBufferPointer) throws(WriterError) -> UInt32 {
-        var crc = FastCRC32()
-        var start = 0
-        while start < data.count {
-            let slice = UnsafeRawBufferPointer(rebasing: data[start..<min(start + ZipArchiveWriter.chunk, data.count)])
-            crc.update(slice)
-            try sink.write(slice)
-            start += slice.count
-        }
-        return crc.checksum
+    /// Small records: checksummed just before they are written (still in cache).
+    private func writeThenChecksum(_ data: ByteRegion) throws(WriterError) -> UInt32 {
+        let crc = FastCRC32.checksum(data.bytes)
+        try sink.write(data)
+        return crc
     }
 
-    /// Large records: the CRC runs on the second core while this one hands the bytes to the
-    /// kernel, so a record costs max(write, CRC) instead of their sum. Both only read `data`.
-    private func writeWhileChecksumming(_ data: UnsafeRawBufferPointer) throws(WriterError) -> UInt32 {
-        let shared = SharedPointer(data)
-        let outcome = ParallelOutcome(sink: sink)
+    /// Large records: the CRC runs on the second core while this one has the bytes written, so
+    /// a record costs max(write, CRC) instead of their sum. Both only read `data`.
+    private func writeWhileChecksumming(_ data: ByteRegion) throws(WriterError) -> UInt32 {
+        let outcome = ParallelOutcome(sink: sink, data: data)
         Parallel.forEach(2) { task in
             if task == 0 {
-                outcome.crc = FastCRC32.checksum(shared.value)
+                outcome.crc = FastCRC32.checksum(outcome.data.bytes)
             } else {
-                do throws(WriterError) { try outcome.sink.write(shared.value) } catch { outcome.error = error }
+                do throws(WriterError) { try outcome.sink.write(outcome.data) } catch { outcome.error = error }
             }
         }
         if let error = outcome.error { throw error }
@@ -75,7 +67,7 @@ public final class ZipArchiveWriter {
 
     /// Appends a stored record holding `bytes`.
     public func addRecord(name: String, bytes: [UInt8]) throws(WriterError) {
-        try withBytes(bytes) { (raw) throws(WriterError) in try addRecord(name: name, data: raw) }
+        try addRecord(name: name, data: ByteRegion(copying: bytes))
     }
 
     /// Writes the central directory, the ZIP64 end record and locator (always, as torch does),
@@ -165,7 +157,11 @@ public final class ZipArchiveWriter {
 /// and `Parallel.forEach` returns after both finish, so the unchecked sharing is race-free.
 private final class ParallelOutcome: @unchecked Sendable {
     let sink: AtomicFileWriter
+    let data: ByteRegion
     var crc: UInt32 = 0
     var error: WriterError?
-    init(sink: AtomicFileWriter) { self.sink = sink }
+    init(sink: AtomicFileWriter, data: ByteRegion) {
+        self.sink = sink
+        self.data = data
+    }
 }

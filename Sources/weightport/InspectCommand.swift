@@ -15,7 +15,7 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Add min, max, mean and std (population) of every tensor, accumulated in float64.") var stats = false
 
     func run() throws {
-        let weights = try WeightFileLoader.load(path: file, willReadAllValues: stats)
+        let weights = try WeightFileLoader.load(path: file, prefault: stats ? .upFront : .lazily)
         let bar = ProgressBar(label: "statistics")
         let total = weights.tensors.reduce(0) { $0 + $1.tensor.count }
         let report = InspectionReport(path: file, file: weights, statistics: stats, progress: stats ? bar.sink(total: total) : nil)

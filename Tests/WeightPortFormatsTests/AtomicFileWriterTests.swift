@@ -1,4 +1,5 @@
 import Foundation
+import WeightPortCore
 @testable import WeightPortFormats
 import XCTest
 
@@ -71,5 +72,45 @@ final class AtomicFileWriterTests: XCTestCase {
             guard case .cannotWrite(let reported, _)? = error as? WriterError else { return XCTFail("\(error)") }
             XCTAssertEqual(reported, path)
         }
+    }
+
+    /// Slices of a mapped file: one at the same offset within a page as its destination (copied
+    /// by the kernel), one at another offset and one small (both written from memory).
+    func testMappedRegionsArriveIntactByEitherRoute() throws {
+        let folder = try temporaryFolder()
+        let source = WriterSamples.bytes(6 << 20, seed: 11, dtype: .uint8)
+        try Data(source).write(to: URL(fileURLWithPath: folder + "/source.bin"))
+        let mapped = try MappedFile.map(path: folder + "/source.bin")
+        XCTAssertEqual(mapped.slice(4096 + 100, 10).fileOrigin?.offset, 4196)
+        XCTAssertNil(ByteRegion(copying: source[0..<10]).fileOrigin, "owned memory has no file")
+        var copiedInKernel = 0
+        var declined = false
+        try AtomicFileWriter.write(to: folder + "/out.bin") { writer in
+            try writer.write(Array(source[0..<100]))
+            try writer.write(mapped.slice(8192 + 100, 2 << 20))
+            try writer.write(mapped.slice(7, (2 << 20) + 1))
+            try writer.write(mapped.slice(5000, 300))
+            copiedInKernel = writer.bytesCopiedInKernel
+            declined = writer.kernelCopyUnavailable
+        }
+        let expected = Array(source[0..<100]) + source[(8192 + 100)..<(8192 + 100 + (2 << 20))]
+            + source[7..<(7 + (2 << 20) + 1)] + source[5000..<5300]
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/out.bin"))), expected)
+        // Only the slice whose page offset agrees with its destination goes through the kernel
+        // (unless the file system declines copy_file_range, as some do).
+        XCTAssertEqual(copiedInKernel, declined ? 0 : 2 << 20)
+    }
+
+    /// Space reserved beyond what is written is given back when the output is committed.
+    func testUnusedReservationIsReleasedAtCommit() throws {
+        let path = try temporaryFolder() + "/out.bin"
+        try AtomicFileWriter.write(to: path) { writer in
+            writer.reserve(32 << 20)
+            try writer.write(WriterSamples.bytes(1 << 20, seed: 2, dtype: .uint8))
+        }
+        var info = stat()
+        XCTAssertEqual(stat(path, &info), 0)
+        XCTAssertEqual(info.st_size, 1 << 20)
+        XCTAssertLessThan(Int(info.st_blocks) * 512, 4 << 20, "reserved blocks past the end were not released")
     }
 }

@@ -1,0 +1,77 @@
+#include "ckernels.h"
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Zip's CRC-32 in the bit-reflected domain: polynomial 0xEDB88320.
+static uint32_t crc32_bitwise(uint32_t state, const unsigned char *p, long n) {
+    for (long i = 0; i < n; i++) {
+        state ^= p[i];
+        for (int k = 0; k < 8; k++) state = (state >> 1) ^ (0xEDB88320u & (0u - (state & 1u)));
+    }
+    return state;
+}
+
+#if defined(__x86_64__)
+// Folding (Intel, "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", 2009): a
+// 128-bit lane A followed by more data D is replaced by A.lo*K_lo ^ A.hi*K_hi ^ D, where the
+// constants are x^(distance±32) mod P, bit-reflected; this keeps the message's residue mod P.
+// K for a 512-bit distance (four lanes in flight) and for 128 bits (one lane):
+static const uint64_t fold512[2] = {0x154442bd4ull, 0x1c6e41596ull};
+static const uint64_t fold128[2] = {0x1751997d0ull, 0x0ccaa009eull};
+
+__attribute__((target("pclmul,sse2")))
+static inline __m128i fold(__m128i lane, __m128i k, __m128i next) {
+    __m128i lo = _mm_clmulepi64_si128(lane, k, 0x00);
+    __m128i hi = _mm_clmulepi64_si128(lane, k, 0x11);
+    return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+__attribute__((target("pclmul,sse2")))
+static uint32_t crc32_pclmul(uint32_t state, const unsigned char *p, long n) {
+    if (n < 64) return crc32_bitwise(state, p, n);
+    __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_cvtsi32_si128((int)state));
+    __m128i b = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i d = _mm_loadu_si128((const __m128i *)(p + 48));
+    p += 64;
+    n -= 64;
+    __m128i k = _mm_loadu_si128((const __m128i *)fold512);
+    for (; n >= 64; p += 64, n -= 64) {
+        a = fold(a, k, _mm_loadu_si128((const __m128i *)p));
+        b = fold(b, k, _mm_loadu_si128((const __m128i *)(p + 16)));
+        c = fold(c, k, _mm_loadu_si128((const __m128i *)(p + 32)));
+        d = fold(d, k, _mm_loadu_si128((const __m128i *)(p + 48)));
+    }
+    k = _mm_loadu_si128((const __m128i *)fold128);
+    a = fold(a, k, b);
+    a = fold(a, k, c);
+    a = fold(a, k, d);
+    for (; n >= 16; p += 16, n -= 16) a = fold(a, k, _mm_loadu_si128((const __m128i *)p));
+    // The lane now has the residue of everything so far: its CRC from a zero register is the
+    // register after the whole prefix. The last < 16 bytes continue from there.
+    unsigned char lane[16];
+    _mm_storeu_si128((__m128i *)lane, a);
+    return crc32_bitwise(crc32_bitwise(0, lane, 16), p, n);
+}
+#endif
+
+int wp_crc32_fold_available(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("pclmul") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+unsigned int wp_crc32_fold(unsigned int state, const void *p, long n) {
+#if defined(__x86_64__)
+    return crc32_pclmul(state, (const unsigned char *)p, n);
+#else
+    return crc32_bitwise(state, (const unsigned char *)p, n);
+#endif
+}
