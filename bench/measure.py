@@ -26,3 +26,26 @@ def best_of(n, fn):
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def in_process(fn):
+    """Wall time (s) of `fn()` in this process, after the same sync as `run`."""
+    os.sync()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def fresh(path):
+    """Removes an earlier run's output, so every timed write creates its file (as a first
+    conversion does) instead of also paying for truncating and freeing a 250 MB predecessor."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def median(values):
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2

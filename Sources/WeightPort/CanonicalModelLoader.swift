@@ -23,7 +23,14 @@ public enum CanonicalModelLoader {
     /// verification computes with every value at once; a conversion passes `.afterParsing`.
     public static func load(path: String, options: Options, catalog: MappingCatalog,
                             prefault: WeightFileLoader.Prefault = .upFront) throws -> CanonicalModel {
+        try load(path: path, options: options, catalog: { catalog }, prefault: prefault)
+    }
+
+    /// `load`, asking for the catalog only once the file is parsed (it may still be loading).
+    public static func load(path: String, options: Options, catalog: () throws -> MappingCatalog,
+                            prefault: WeightFileLoader.Prefault) throws -> CanonicalModel {
         let file = try WeightFileLoader.load(path: path, prefault: prefault)
+        let catalog = try catalog()
         return try FileError.attributing(to: path) {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)

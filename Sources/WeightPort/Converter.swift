@@ -37,6 +37,15 @@ public enum Converter {
     /// progress display on long conversions.
     public static func convert(_ request: Request, catalog: MappingCatalog,
                                phase: (@Sendable (String) -> Void)? = nil) throws -> Outcome {
+        try convert(request, catalog: { catalog }, phase: phase)
+    }
+
+    /// `convert`, asking for the catalog only once the source is parsed, so a caller can read
+    /// the tables on another thread meanwhile (they take about as long as a 250 MB pickle's
+    /// structure). `loadCatalog` is asked more than once: it should load once and remember
+    /// (as `BackgroundValue.get` does).
+    public static func convert(_ request: Request, catalog loadCatalog: () throws -> MappingCatalog,
+                               phase: (@Sendable (String) -> Void)? = nil) throws -> Outcome {
         phase?("reading \(request.source)")
         guard let format = OutputFormat(path: request.destination) else {
             throw FileError(path: request.destination, underlying: ConversionError.unsupportedOutput(
@@ -45,8 +54,9 @@ public enum Converter {
         if !request.force && FileManager.default.fileExists(atPath: request.destination) {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
-        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: catalog,
+        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: loadCatalog,
                                                  prefault: format == .bundle ? .upFront : .afterParsing)
+        let catalog = try loadCatalog()
         phase?(format == .bundle ? "writing \(request.destination)" : "mapping to \(request.to ?? model.convention)")
         if format == .bundle {
             let report = try BundleExporter.export(model, to: request.destination, options: .init(compress: request.compress, overwrite: request.force,

@@ -12,11 +12,18 @@ public enum ConventionDetector {
     /// The context `names` imply under `table`: its flags, then stage depths read off a first
     /// pass (so that Detectron's `fpn_inner_res4_5_sum` can be checked against res4's depth).
     public static func context(for names: [String], table: MappingTable, base: MappingContext = MappingContext()) -> MappingContext {
+        contextAndFirstPass(for: names, table: table, base: base).context
+    }
+
+    /// The context, and the mapping made while finding it when that mapping is already final
+    /// (the table's names do not depend on stage depths), so ranking need not map twice.
+    static func contextAndFirstPass(for names: [String], table: MappingTable,
+                                    base: MappingContext = MappingContext()) -> (context: MappingContext, final: NameMapping?) {
         var context = base
         context.flags.formUnion(table.flags(revealedBy: names))
         guard context.tables["blocks"] == nil,
               let first = try? NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical) else {
-            return context
+            return (context, nil)
         }
         var blocks: [Int: Int] = [:]
         for group in first.groups {
@@ -26,7 +33,7 @@ public enum ConventionDetector {
             }
         }
         if !blocks.isEmpty { context.tables["blocks"] = blocks }
-        return context
+        return (context, table.namesDependOnDepths ? nil : first)
     }
 
     /// `res4.22.conv1.weight` or `roi_heads.res5.2.…` → (4, 22) / (5, 2).
@@ -40,8 +47,8 @@ public enum ConventionDetector {
     /// Every table scored on `names`, best first.
     public static func rank(_ names: [String], tables: [MappingTable]) -> [Candidate] {
         tables.compactMap { table -> Candidate? in
-            let context = context(for: names, table: table)
-            guard let mapping = try? NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical) else {
+            let (context, firstPass) = contextAndFirstPass(for: names, table: table)
+            guard let mapping = firstPass ?? (try? NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical)) else {
                 return nil
             }
             let mapped = mapping.groups.reduce(0) { $0 + $1.foreign.count }

@@ -22,6 +22,9 @@ public struct MappingTable: Sendable {
     public let flagPatterns: [String: [NamePattern]]
     /// Prefixes foreign names may carry as a whole (`module.` from DataParallel); never written.
     public let optionalPrefixes: [String]
+    /// Whether some rule's names depend on stage depths (`blocks(s)-1`, MSRA block spellings),
+    /// so that names map differently once the depths are known.
+    let namesDependOnDepths: Bool
     /// The rules' foreign and canonical patterns, indexed for matching names.
     let foreignIndex: PatternIndex
     let canonicalIndex: PatternIndex
@@ -55,6 +58,9 @@ public struct MappingTable: Sendable {
             }
         }
         self.rules = rules
+        namesDependOnDepths = rules.contains { rule in
+            (Array(rule.foreign.values) + Array(rule.canonical.values)).contains(where: \.dependsOnContext)
+        }
         foreignIndex = PatternIndex(rules: rules) { $0.foreign }
         canonicalIndex = PatternIndex(rules: rules) { $0.canonical }
         var features: [MappingRule] = []

@@ -63,6 +63,12 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
         Set(segments.compactMap { if case .number(let e) = $0 { return e.variable } else { return nil } })
     }
 
+    /// Whether matching or spelling a name consults the architecture (a `blocks(s)` lookup or
+    /// the MSRA block spelling, whose letters turn into `b1…` in deep stages).
+    var dependsOnContext: Bool {
+        segments.contains { if case .number(let e) = $0 { return e.function != nil || e.spelling == .caffeBlock } else { return false } }
+    }
+
     public var isLiteral: Bool { segments.allSatisfy { if case .literal = $0 { return true } else { return false } } }
 
     public var hasWildcard: Bool { segments.contains(.wildcard) }

@@ -38,10 +38,12 @@ struct ConvertCommand: ParsableCommand {
         request.drop = try NamePatternList(drop)
         request.swapInputChannels = swapInputChannels
         request.compress = compress
+        let folder = conventions.mappings ?? MappingCatalog.defaultFolder()
+        let catalog = BackgroundValue { try MappingsCommand.load(folder) }
         let indicator = PhaseIndicator()
         defer { indicator.finish() }
         do {
-            let outcome = try Converter.convert(request, catalog: try conventions.catalog(), phase: indicator.callback)
+            let outcome = try Converter.convert(request, catalog: catalog.get, phase: indicator.callback)
             indicator.finish()
             print(json ? ConversionReportView.json(outcome).serialized() : ConversionReportView.text(outcome))
         } catch let failure as StrictConversionFailure {
