@@ -14,6 +14,7 @@ the best runs are printed too. weightport's time includes its process start, rea
 mapping the pickle; the references' times start with their data already in Python.
 """
 import argparse
+import os
 import pickle
 import subprocess
 
@@ -39,6 +40,19 @@ def python_to_safetensors(src, dst):
     with open(src, "rb") as f:
         blobs = pickle.load(f, encoding="latin1")["blobs"]
     save_file({k: np.ascontiguousarray(v) for k, v in blobs.items()}, str(dst))
+
+
+def write_from_memory(data, dst):
+    """The least any converter must do: put the bytes into a new file (space reserved first, as
+    weightport does), from memory that is already mapped."""
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.posix_fallocate(fd, 0, len(data))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def paired(repeats, reference, weightport_args, output_ref, output_wp):
@@ -78,6 +92,17 @@ def main():
     ref, wp, peak = paired(args.repeats, lambda: python_to_safetensors(src, ref_st),
                            [args.weightport, "convert", src, "-o", wp_st], ref_st, wp_st)
     report("safetensors", "pickle.load + save_file", ref, wp, peak, size, "<= 0.2x", lambda w, r: w <= 0.2 * r)
+    data = src.read_bytes()
+    floor_path = OUT / "floor.bin"
+    floor = []
+    for _ in range(args.repeats):
+        measure.fresh(floor_path)
+        floor.append(measure.in_process(lambda: write_from_memory(data, floor_path)))
+    measure.fresh(floor_path)
+    del data
+    print(f"     floor: writing the {size / 1e6:.0f} MB from memory into a new file alone takes median "
+          f"{measure.median(floor):.3f} s (best {min(floor):.3f}) = {measure.median(floor) / measure.median(ref):.2f}x "
+          f"the reference median; weightport's time over this floor: {measure.median(wp) - measure.median(floor):.3f} s")
 
     with open(src, "rb") as f:
         blobs = pickle.load(f, encoding="latin1")["blobs"]

@@ -13,6 +13,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weightport", required=True)
     args = parser.parse_args()
+    # The benchmarks run from bench/: a path relative to the caller's folder must not break them.
+    args.weightport = str(pathlib.Path(args.weightport).resolve())
     status = 0
     for name in BENCHES:
         script = HERE / name

@@ -72,7 +72,7 @@ def main():
     wp = [measure.run([args.weightport, "verify", str(weights), "--from", "torchvision", "--arch", "R-50-FPN",
                          "--stride-in-1x1", "false", "--input", str(x), "--expect", str(expected)]) for _ in range(args.repeats)]
     if any(code != 0 for _, _, code in wp):
-        print("  weightport verify did not pass on the benchmark case")
+        raise SystemExit("weightport verify did not pass on the benchmark case; no timing to report")
     t_wp, t_py = min(t for t, _, _ in wp), min(py)
     print(f"verify R-50-FPN at 1x3x800x800 (load + forward + compare, whole processes):")
     print(f"  weightport {t_wp:.2f} s vs Python (import torch, load, forward, compare) {t_py:.2f} s: "
@@ -95,6 +95,8 @@ def export(args):
 
     t_ref = measure.best_of(args.repeats, h5py_write)
     wp = [measure.run([args.weightport, "export", str(src), "-o", str(OUT / "wp.h5"), "--force"]) for _ in range(args.repeats)]
+    if any(code != 0 for _, _, code in wp):
+        raise SystemExit("weightport export failed on the benchmark case; no timing to report")
     t_wp = min(t for t, _, _ in wp)
     print(f"export a {src.stat().st_size / 1e6:.0f} MB checkpoint to HDF5: weightport {t_wp:.2f} s (whole process, incl. "
           f"reading, mapping, SHA-256) vs h5py writing the same arrays {t_ref:.2f} s: {t_wp / t_ref:.2f}x "

@@ -29,8 +29,10 @@ public enum TorchZipWriter {
             let zip = ZipArchiveWriter(sink: sink)
             try zip.addRecord(name: folder + "/data.pkl", bytes: pickle)
             try zip.addRecord(name: folder + "/byteorder", bytes: Array("little".utf8))
-            for (index, tensor) in storages.enumerated() {
-                try zip.addRecord(name: folder + "/data/\(index)", data: WriterTensorBytes.littleEndian(tensor))
+            let payloads = storages.map(WriterTensorBytes.littleEndian)
+            let checksums = ChecksumPipeline(payloads)
+            for (index, payload) in payloads.enumerated() {
+                try zip.addRecord(name: folder + "/data/\(index)", data: payload) { checksums.checksum(index) }
             }
             try zip.addRecord(name: folder + "/version", bytes: Array("3\n".utf8))
             try zip.finish()

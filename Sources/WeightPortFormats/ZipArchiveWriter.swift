@@ -5,8 +5,7 @@ import WeightPortCore
 /// `FB` padding extra field, sizes and CRC follow the data in a data descriptor, and ZIP64
 /// fields appear exactly where a size or offset reaches 0xFFFFFFFF.
 ///
-/// Record data is streamed to the `AtomicFileWriter` straight from the caller's (mapped) bytes;
-/// the CRC-32 of a large record is computed on the other core while it is written.
+/// Record data is streamed to the `AtomicFileWriter` straight from the caller's (mapped) bytes.
 public final class ZipArchiveWriter {
     struct Record {
         let name: [UInt8]
@@ -19,7 +18,6 @@ public final class ZipArchiveWriter {
     private let alignment: Int
     private(set) var records: [Record] = []
     static let limit32 = 0xFFFF_FFFF
-    static let parallelThreshold = 1 << 20
     // Fixed DOS date 1980-01-01 00:00: the output does not depend on the clock.
     static let dosTime: UInt16 = 0, dosDate: UInt16 = 0x21
     static let flags: UInt16 = 0x0808
@@ -31,38 +29,18 @@ public final class ZipArchiveWriter {
     }
 
     /// Appends a stored record holding `data` (a slice of a mapped file is copied file-to-file).
-    public func addRecord(name: String, data: ByteRegion) throws(WriterError) {
+    /// `checksum` supplies the data's CRC-32 once the data is written (e.g. from a
+    /// `ChecksumPipeline`); by default it is computed here.
+    public func addRecord(name: String, data: ByteRegion, checksum: (() -> UInt32)? = nil) throws(WriterError) {
         let nameBytes = Array(name.utf8)
         guard nameBytes.count <= 0xFFFF else { throw .unsupportedValue("zip record name of \(nameBytes.count) bytes") }
         let offset = sink.bytesWritten
         try sink.write(ZipArchiveWriter.localHeader(name: nameBytes, size: data.count, offset: offset, alignment: alignment))
-        let checksum = data.count >= ZipArchiveWriter.parallelThreshold
-            ? try writeWhileChecksumming(data) : try writeThenChecksum(data)
-        let wide = data.count >= ZipArchiveWriter.limit32 || offset >= ZipArchiveWriter.limit32
-        try sink.write(ZipArchiveWriter.dataDescriptor(crc: checksum, size: data.count, wide: wide))
-        records.append(Record(name: nameBytes, crc: checksum, size: data.count, headerOffset: offset))
-    }
-
-    /// Small records: checksummed just before they are written (still in cache).
-    private func writeThenChecksum(_ data: ByteRegion) throws(WriterError) -> UInt32 {
-        let crc = FastCRC32.checksum(data.bytes)
         try sink.write(data)
-        return crc
-    }
-
-    /// Large records: the CRC runs on the second core while this one has the bytes written, so
-    /// a record costs max(write, CRC) instead of their sum. Both only read `data`.
-    private func writeWhileChecksumming(_ data: ByteRegion) throws(WriterError) -> UInt32 {
-        let outcome = ParallelOutcome(sink: sink, data: data)
-        Parallel.forEach(2) { task in
-            if task == 0 {
-                outcome.crc = FastCRC32.checksum(outcome.data.bytes)
-            } else {
-                do throws(WriterError) { try outcome.sink.write(outcome.data) } catch { outcome.error = error }
-            }
-        }
-        if let error = outcome.error { throw error }
-        return outcome.crc
+        let crc = checksum?() ?? FastCRC32.checksum(data.bytes)
+        let wide = data.count >= ZipArchiveWriter.limit32 || offset >= ZipArchiveWriter.limit32
+        try sink.write(ZipArchiveWriter.dataDescriptor(crc: crc, size: data.count, wide: wide))
+        records.append(Record(name: nameBytes, crc: crc, size: data.count, headerOffset: offset))
     }
 
     /// Appends a stored record holding `bytes`.
@@ -150,18 +128,5 @@ public final class ZipArchiveWriter {
 
     static func le<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
-    }
-}
-
-/// What the two tasks of `writeWhileChecksumming` report. Each task writes only its own field,
-/// and `Parallel.forEach` returns after both finish, so the unchecked sharing is race-free.
-private final class ParallelOutcome: @unchecked Sendable {
-    let sink: AtomicFileWriter
-    let data: ByteRegion
-    var crc: UInt32 = 0
-    var error: WriterError?
-    init(sink: AtomicFileWriter, data: ByteRegion) {
-        self.sink = sink
-        self.data = data
     }
 }
