@@ -144,6 +144,17 @@ final class CRC32WriterTests: XCTestCase {
     }
 }
 
+final class ChecksumPipelineTests: XCTestCase {
+    /// Checksums come back for the right region whatever order and moment they are asked in.
+    func testChecksumsMatchTheirRegionsInAnyOrder() {
+        let regions = (0..<40).map { i in ByteRegion(copying: WriterSamples.bytes(1000 + 997 * i, seed: UInt64(i), dtype: .uint8)) }
+        let pipeline = ChecksumPipeline(regions)
+        for i in [39, 0, 17, 17, 5] + Array(0..<40) {
+            XCTAssertEqual(pipeline.checksum(i), CRC32.checksum(regions[i].bytes), "region \(i)")
+        }
+    }
+}
+
 /// The plain byte-at-a-time CRC-32 (IEEE, reflected), an independent check of FastCRC32's tables.
 enum CRC32 {
     static let table: [UInt32] = (0..<256).map { n -> UInt32 in
