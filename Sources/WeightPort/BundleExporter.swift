@@ -41,9 +41,10 @@ public enum BundleExporter {
                                       transform: model.weights.transforms[name])
         }
         // The source checksum reads the whole file: it runs on the other core while HDF5 writes.
-        let checksum = BackgroundChecksum(path: model.path)
+        let source = model.path
+        let checksum = BackgroundValue { try BundleExporter.sha256(path: source) }
         try FileError.attributing(to: path) {
-            try BundleWriter.write(entries, attributes: { try attributes(model, report: report, sha256: try checksum.value()) },
+            try BundleWriter.write(entries, attributes: { try attributes(model, report: report, sha256: try checksum.get()) },
                                    parity: options.parity, to: path, compress: options.compress)
         }
         report.mapped = entries.count
@@ -77,30 +78,18 @@ public enum BundleExporter {
         ]
     }
 
-    /// SHA-256 of the whole source file, hex.
+    /// SHA-256 of the whole source file, hex. Read in 1 MiB pieces rather than mapped: a second
+    /// map of the file the model is already mapped from would count its pages twice in the
+    /// process's resident size (measured 2.1x the file instead of 1.1x).
     static func sha256(path: String) throws -> String {
-        let bytes = try MappedFile.map(path: path, prefault: .upFront)
-        let digest = SHA256.hash(data: bytes.bytes)
-        return digest.map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// A file's SHA-256 computed on a background thread; `value()` waits for it.
-final class BackgroundChecksum: @unchecked Sendable {
-    // `result` is written once by the worker before `done` is signalled, read only after.
-    private var result: Result<String, Error> = .success("")
-    private let done = DispatchSemaphore(value: 0)
-
-    init(path: String) {
-        DispatchQueue.global().async { [self] in
-            result = Result { try BundleExporter.sha256(path: path) }
-            done.signal()
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FileAccessError.cannotOpen(path: path, reason: "cannot reopen the source to checksum it")
         }
-    }
-
-    func value() throws -> String {
-        done.wait()
-        done.signal()
-        return try result.get()
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
+            hasher.update(data: piece)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -29,6 +29,8 @@ public enum BundleWriter {
         let temporary = temporaryPath(for: path)
         do {
             let file = try HDF5File.create(path: temporary)
+            // Data plus generous room for each dataset's header and attributes.
+            file.reserve(entries.reduce(1 << 20) { $0 + $1.tensor.byteCount + 4096 })
             try file.setAttribute(BundleLayout.marker, .int(BundleLayout.version))
             try file.createGroup(BundleLayout.weightsGroup)
             for entry in entries {
@@ -41,12 +43,21 @@ public enum BundleWriter {
             for (name, value) in try attributes() { try file.setAttribute(name, value) }
             if let parity { try writeParity(parity, to: file) }
             try file.close()
+            try releaseUnusedReservation(temporary)
             guard rename(temporary, path) == 0 else {
                 throw FileAccessError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
             }
         } catch {
             unlink(temporary)
             throw error
+        }
+    }
+
+    /// Truncating a file to its own size gives back blocks reserved past its end.
+    static func releaseUnusedReservation(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0, truncate(path, info.st_size) == 0 else {
+            throw FileAccessError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
         }
     }
 

@@ -39,6 +39,14 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// Reserves disk space for about `bytes` of file before the datasets are written, so the
+    /// file system allocates one extent instead of a delayed allocation per page. A hint: where
+    /// it cannot be done nothing happens. Space beyond the final size stays allocated until the
+    /// file is truncated to its size (`BundleWriter` does that after closing).
+    public func reserve(_ bytes: Int) {
+        _ = try? HDF5Library.locked { wp_h5_reserve(try openFile(), Int64(bytes)) }
+    }
+
     deinit {
         if file >= 0 { _ = try? HDF5Library.locked { wp_h5_close_file(file) } }
     }

@@ -75,7 +75,11 @@ final class VerifyCommandTests: XCTestCase {
         let inspect = try CLIRunner.run(["inspect", bundle, "--json"])
         let metadata = try XCTUnwrap((try json(inspect))["metadata"] as? [String: Any])
         XCTAssertEqual(metadata["source_convention"] as? String, "canonical")
-        XCTAssertEqual((metadata["source_sha256"] as? String)?.count, 64)
+        XCTAssertEqual(metadata["source_sha256"] as? String, try sha256sum(Fixtures.path(base + "weights.safetensors")))
+        // Disk space reserved ahead of the datasets (1 MiB and more here) is given back.
+        var info = stat()
+        XCTAssertEqual(stat(bundle, &info), 0)
+        XCTAssertLessThanOrEqual(Int(info.st_blocks) * 512, Int(info.st_size) + 65536, "reserved blocks kept")
         XCTAssertNotNil(metadata["parity@result"], "the stored verification")
         XCTAssertNotNil(metadata["weights/stem/conv1/weight@source_name"])
         // Refuses to overwrite without --force.
@@ -84,4 +88,17 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
     }
+}
+
+/// The system's `sha256sum`, an implementation independent of the exporter's.
+private func sha256sum(_ path: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    process.waitUntilExit()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return String(output.prefix(64))
 }

@@ -28,6 +28,9 @@ wp_hid_t wp_h5_open_read(const char *path);
 /// Opens an in-memory file image read-only (libhdf5 copies the bytes into its core driver).
 wp_hid_t wp_h5_open_image(const void *data, size_t length);
 wp_hid_t wp_h5_create(const char *path);
+/// Reserves `bytes` of disk space for a file created by `wp_h5_create`, without changing its
+/// size (fallocate, FALLOC_FL_KEEP_SIZE). Returns 0, or -1 where that is not possible.
+int wp_h5_reserve(wp_hid_t file, int64_t bytes);
 int wp_h5_close_file(wp_hid_t file);
 /// Opens a group, dataset or named type by path.
 wp_hid_t wp_h5_open_object(wp_hid_t loc, const char *path);
