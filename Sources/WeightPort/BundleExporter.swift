@@ -14,15 +14,26 @@ public enum BundleExporter {
         public var allowMissing = NamePatternList()
         /// A verification result to store under `/parity`.
         public var parity: JSONValue?
+        /// The source's SHA-256, already being computed (`BundleExporter.sourceChecksum`); when
+        /// nil the export starts it. Starting it before the source is read takes it off the
+        /// critical path: hashing 250 MB takes longer than writing it.
+        public var sourceChecksum: BackgroundValue<String>?
 
         public init(compress: Bool = false, overwrite: Bool = false, drop: NamePatternList = NamePatternList(),
-                    allowMissing: NamePatternList = NamePatternList(), parity: JSONValue? = nil) {
+                    allowMissing: NamePatternList = NamePatternList(), parity: JSONValue? = nil,
+                    sourceChecksum: BackgroundValue<String>? = nil) {
             self.compress = compress
             self.overwrite = overwrite
             self.drop = drop
             self.allowMissing = allowMissing
             self.parity = parity
+            self.sourceChecksum = sourceChecksum
         }
+    }
+
+    /// Starts hashing the file at `path` on another thread.
+    public static func sourceChecksum(_ path: String) -> BackgroundValue<String> {
+        BackgroundValue { try BundleExporter.sha256(path: path) }
     }
 
     /// Writes the bundle; returns the report of what was (and was not) exported.
@@ -41,8 +52,7 @@ public enum BundleExporter {
                                       transform: model.weights.transforms[name])
         }
         // The source checksum reads the whole file: it runs on the other core while HDF5 writes.
-        let source = model.path
-        let checksum = BackgroundValue { try BundleExporter.sha256(path: source) }
+        let checksum = options.sourceChecksum ?? sourceChecksum(model.path)
         try FileError.attributing(to: path) {
             try BundleWriter.write(entries, attributes: { try attributes(model, report: report, sha256: try checksum.get()) },
                                    parity: options.parity, to: path, compress: options.compress)

@@ -54,13 +54,15 @@ public enum Converter {
         if !request.force && FileManager.default.fileExists(atPath: request.destination) {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
+        let checksum = format == .bundle ? BundleExporter.sourceChecksum(request.source) : nil
         let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: loadCatalog,
                                                  prefault: format == .bundle ? .upFront : .afterParsing)
         let catalog = try loadCatalog()
         phase?(format == .bundle ? "writing \(request.destination)" : "mapping to \(request.to ?? model.convention)")
         if format == .bundle {
             let report = try BundleExporter.export(model, to: request.destination, options: .init(compress: request.compress, overwrite: request.force,
-                                                   drop: request.drop, allowMissing: request.allowMissing))
+                                                   drop: request.drop, allowMissing: request.allowMissing,
+                                                   sourceChecksum: checksum))
             return Outcome(model: model, target: "canonical", format: format, report: report, tensorsWritten: model.weights.tensors.count)
         }
         let targetName = request.to ?? model.convention

@@ -28,6 +28,7 @@ struct ExportCommand: ParsableCommand {
         guard (verifyInput == nil) == (verifyExpect == nil) else {
             throw ValidationError("--verify-input and --verify-expect go together")
         }
+        let checksum = BundleExporter.sourceChecksum(source)
         let catalog = try conventions.catalog()
         var parity: JSONValue?
         var verification: Verifier.Outcome?
@@ -40,7 +41,8 @@ struct ExportCommand: ParsableCommand {
         }
         // A verification already brought the source onto the hub; reading it twice would double the work.
         let model = try verification?.model ?? CanonicalModelLoader.load(path: source, options: conventions.loaderOptions, catalog: catalog)
-        let report = try BundleExporter.export(model, to: output, options: .init(compress: compress, overwrite: force, parity: parity))
+        let report = try BundleExporter.export(model, to: output, options: .init(compress: compress, overwrite: force, parity: parity,
+                                                                                    sourceChecksum: checksum))
         if json {
             var pairs: [(String, JSONValue)] = [("output", .string(output)), ("architecture", .string(model.spec.name)),
                                                 ("convention", .string(model.convention)), ("tensors", .int(report.mapped))]
