@@ -6,8 +6,7 @@ import WeightPortCore
 extension CaffeConvolutionParameter {
     init(_ message: ProtobufWireReader) throws(FormatError) {
         self.init()
-        var reader = message
-        while let field = try reader.next() {
+        try message.forEachField { (field) throws(FormatError) in
             switch field.number {
             case 1: numOutput = try field.uint32()
             case 2: biasTerm = try field.bool()
@@ -32,8 +31,7 @@ extension CaffeConvolutionParameter {
 extension CaffePoolingParameter {
     init(_ message: ProtobufWireReader) throws(FormatError) {
         self.init()
-        var reader = message
-        while let field = try reader.next() {
+        try message.forEachField { (field) throws(FormatError) in
             switch field.number {
             case 1:
                 let value = try field.int64()
@@ -66,8 +64,7 @@ extension CaffePoolingParameter {
 extension CaffeBatchNormParameter {
     init(_ message: ProtobufWireReader) throws(FormatError) {
         self.init()
-        var reader = message
-        while let field = try reader.next() {
+        try message.forEachField { (field) throws(FormatError) in
             switch field.number {
             case 1: useGlobalStats = try field.bool()
             case 2: movingAverageFraction = try field.float()
@@ -81,8 +78,7 @@ extension CaffeBatchNormParameter {
 extension CaffeScaleParameter {
     init(_ message: ProtobufWireReader) throws(FormatError) {
         self.init()
-        var reader = message
-        while let field = try reader.next() {
+        try message.forEachField { (field) throws(FormatError) in
             switch field.number {
             case 1: axis = Int(truncatingIfNeeded: try field.int64())
             case 2: numAxes = Int(truncatingIfNeeded: try field.int64())
@@ -96,8 +92,7 @@ extension CaffeScaleParameter {
 extension CaffeInnerProductParameter {
     init(_ message: ProtobufWireReader) throws(FormatError) {
         self.init()
-        var reader = message
-        while let field = try reader.next() {
+        try message.forEachField { (field) throws(FormatError) in
             switch field.number {
             case 1: numOutput = try field.uint32()
             case 2: biasTerm = try field.bool()

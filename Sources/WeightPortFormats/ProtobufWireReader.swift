@@ -72,6 +72,13 @@ public struct ProtobufWireReader: Sendable {
         return Field(number: Int(number), value: value, offset: tagOffset, valueOffset: valueOffset)
     }
 
+    /// Calls `body` with every remaining field of the message, in order (the reader itself is
+    /// not advanced: it is a value).
+    public func forEachField(_ body: (Field) throws(FormatError) -> Void) throws(FormatError) {
+        var reader = self
+        while let field = try reader.next() { try body(field) }
+    }
+
     /// A reader over the embedded message in `field`, one level deeper.
     public func nested(_ field: Field) throws(FormatError) -> ProtobufWireReader {
         guard case .lengthDelimited(let bytes) = field.value else {
