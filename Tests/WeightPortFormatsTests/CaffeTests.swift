@@ -6,16 +6,10 @@ import XCTest
 
 final class CaffeTests: XCTestCase {
     func testEveryCaffeFixtureMatchesProtobuf() throws {
-        let records = try ExpectedFormats.records(format: "caffemodel")
-        XCTAssertEqual(records.count, 3)
-        for record in records {
-            let file = try XCTUnwrap(record["file"] as? String)
-            let bytes = try Fixtures.bytes(file)
-            XCTAssertEqual(try FormatDetector.detect(bytes), .caffemodel, file)
-            let weights = try CaffeModelReader.read(bytes)
-            try ExpectedFormats.check(weights, against: record)
-            try checkLayerMetadata(weights, record)
+        let count = try ExpectedFormats.checkEveryFixture(format: "caffemodel", detected: .caffemodel, read: CaffeModelReader.read) {
+            weights, record, _ in try self.checkLayerMetadata(weights, record)
         }
+        XCTAssertEqual(count, 3)
     }
 
     /// Every parameter the generator read back from the protobuf message (defaults included)
@@ -95,12 +89,7 @@ final class CaffeTests: XCTestCase {
     }
 
     func testBadCaffeFilesFailCleanly() throws {
-        let bad = try ExpectedFormats.badFiles(prefix: "caffe_")
-        XCTAssertEqual(bad.count, 5)
-        for entry in bad {
-            let bytes = try Fixtures.bytes(entry.file)
-            ExpectedFormats.expectFailure(entry) { _ = try CaffeModelReader.read(bytes) }
-        }
+        XCTAssertEqual(try ExpectedFormats.expectEveryBadFileFails(prefix: "caffe_") { _ = try CaffeModelReader.read($0) }, 5)
     }
 
     func testEveryTruncationFailsWithoutTrapping() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import WeightPortCore
+import WeightPortFormats
 import WeightPortTestSupport
 import XCTest
 
@@ -99,6 +100,38 @@ enum ExpectedFormats {
         } catch {
             XCTFail("\(bad.file): error \(error) is not a Diagnostic", file: file, line: line)
         }
+    }
+
+    /// Reads every fixture of `format` with `read`, checking that the detector names it `detected`
+    /// and that its tensors match the record; `extra` adds the format's own checks. Returns how
+    /// many fixtures were read, for the caller to pin.
+    @discardableResult
+    static func checkEveryFixture(format: String, detected: WeightFormat, read: (ByteRegion) throws -> WeightFile,
+                                  extra: (WeightFile, [String: Any], ByteRegion) throws -> Void = { _, _, _ in },
+                                  file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let records = try records(format: format)
+        for record in records {
+            let name = try XCTUnwrap(record["file"] as? String)
+            let bytes = try Fixtures.bytes(name)
+            XCTAssertEqual(try FormatDetector.detect(bytes), detected, name, file: file, line: line)
+            let weights = try read(bytes)
+            try check(weights, against: record, file: file, line: line)
+            try extra(weights, record, bytes)
+        }
+        return records.count
+    }
+
+    /// Every bad fixture named `<prefix>…<suffix>` fails to `read` with its recorded error.
+    /// Returns how many there were, for the caller to pin.
+    @discardableResult
+    static func expectEveryBadFileFails(prefix: String, suffix: String = "", read: (ByteRegion) throws -> Void,
+                                        file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let bad = try badFiles(prefix: prefix).filter { $0.file.hasSuffix(suffix) }
+        for entry in bad {
+            let bytes = try Fixtures.bytes(entry.file)
+            expectFailure(entry, file: file, line: line) { try read(bytes) }
+        }
+        return bad.count
     }
 
     /// True when `region` lies inside `file` (i.e. it was sliced from the mapping, not copied).

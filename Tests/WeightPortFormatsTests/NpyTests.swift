@@ -5,14 +5,7 @@ import XCTest
 
 final class NpyTests: XCTestCase {
     func testEveryNpyFixtureMatchesNumpy() throws {
-        let records = try ExpectedFormats.records(format: "npy")
-        XCTAssertGreaterThanOrEqual(records.count, 12)
-        for record in records {
-            let file = try XCTUnwrap(record["file"] as? String)
-            let bytes = try Fixtures.bytes(file)
-            XCTAssertEqual(try FormatDetector.detect(bytes), .npy, file)
-            try ExpectedFormats.check(try NpyReader.read(bytes), against: record)
-        }
+        XCTAssertGreaterThanOrEqual(try ExpectedFormats.checkEveryFixture(format: "npy", detected: .npy, read: NpyReader.read), 12)
     }
 
     func testBigEndianIsViewedInPlace() throws {
@@ -56,11 +49,6 @@ final class NpyTests: XCTestCase {
     }
 
     func testBadNpyFilesFailCleanly() throws {
-        let bad = try ExpectedFormats.badFiles(prefix: "np_").filter { $0.file.hasSuffix(".npy") }
-        XCTAssertEqual(bad.count, 3)
-        for entry in bad {
-            let bytes = try Fixtures.bytes(entry.file)
-            ExpectedFormats.expectFailure(entry) { _ = try NpyReader.read(bytes) }
-        }
+        XCTAssertEqual(try ExpectedFormats.expectEveryBadFileFails(prefix: "np_", suffix: ".npy") { _ = try NpyReader.read($0) }, 3)
     }
 }

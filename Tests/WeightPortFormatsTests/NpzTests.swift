@@ -5,14 +5,7 @@ import XCTest
 
 final class NpzTests: XCTestCase {
     func testEveryNpzFixtureMatchesNumpy() throws {
-        let records = try ExpectedFormats.records(format: "npz")
-        XCTAssertEqual(records.count, 2)
-        for record in records {
-            let file = try XCTUnwrap(record["file"] as? String)
-            let bytes = try Fixtures.bytes(file)
-            XCTAssertEqual(try FormatDetector.detect(bytes), .npz, file)
-            try ExpectedFormats.check(try NpzReader.read(bytes), against: record)
-        }
+        XCTAssertEqual(try ExpectedFormats.checkEveryFixture(format: "npz", detected: .npz, read: NpzReader.read), 2)
     }
 
     func testStoredMembersAreNotCopied() throws {
@@ -30,12 +23,7 @@ final class NpzTests: XCTestCase {
     }
 
     func testBadNpzFilesFailCleanly() throws {
-        let bad = try ExpectedFormats.badFiles(prefix: "np_").filter { $0.file.hasSuffix(".npz") }
-        XCTAssertEqual(bad.count, 1)
-        for entry in bad {
-            let bytes = try Fixtures.bytes(entry.file)
-            ExpectedFormats.expectFailure(entry) { _ = try NpzReader.read(bytes) }
-        }
+        XCTAssertEqual(try ExpectedFormats.expectEveryBadFileFails(prefix: "np_", suffix: ".npz") { _ = try NpzReader.read($0) }, 1)
     }
 
     func testTruncatedArchivesFailCleanly() throws {

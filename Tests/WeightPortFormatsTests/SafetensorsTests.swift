@@ -5,29 +5,19 @@ import XCTest
 
 final class SafetensorsTests: XCTestCase {
     func testEveryDtypeMatchesTheReferenceWriter() throws {
-        let records = try ExpectedFormats.records(format: "safetensors")
-        XCTAssertEqual(records.count, 1)
-        for record in records {
-            let file = try XCTUnwrap(record["file"] as? String)
-            let bytes = try Fixtures.bytes(file)
-            XCTAssertEqual(try FormatDetector.detect(bytes), .safetensors, file)
-            let weights = try SafetensorsReader.read(bytes)
-            try ExpectedFormats.check(weights, against: record)
+        let count = try ExpectedFormats.checkEveryFixture(format: "safetensors", detected: .safetensors,
+                                                          read: SafetensorsReader.read) { weights, record, bytes in
             let meta = try XCTUnwrap(record["metadata"] as? [String: String])
             for (key, value) in meta { XCTAssertEqual(weights.metadataJSON[key], .string(value), key) }
             for (name, tensor) in weights.tensors {
                 XCTAssertTrue(ExpectedFormats.isInside(tensor.storage, bytes) || tensor.byteCount == 0, "\(name) should view the file")
             }
         }
+        XCTAssertEqual(count, 1)
     }
 
     func testBadSafetensorsFilesFailCleanly() throws {
-        let bad = try ExpectedFormats.badFiles(prefix: "st_")
-        XCTAssertEqual(bad.count, 5)
-        for entry in bad {
-            let bytes = try Fixtures.bytes(entry.file)
-            ExpectedFormats.expectFailure(entry) { _ = try SafetensorsReader.read(bytes) }
-        }
+        XCTAssertEqual(try ExpectedFormats.expectEveryBadFileFails(prefix: "st_") { _ = try SafetensorsReader.read($0) }, 5)
     }
 
     func testEveryTruncationFailsWithoutTrapping() throws {
