@@ -72,9 +72,14 @@ wp_hid_t wp_h5_create(const char *path) { return H5Fcreate(path, H5F_ACC_TRUNC, 
 
 int wp_h5_reserve(wp_hid_t file, int64_t bytes) {
 #if defined(__linux__)
+    // Only the default (sec2) driver's handle is a pointer to a file descriptor; HDF5_DRIVER
+    // may select another.
+    hid_t access = H5Fget_access_plist(file);
+    if (access < 0) return -1;
+    int sec2 = H5Pget_driver(access) == H5FD_SEC2;
+    H5Pclose(access);
     void *handle = NULL;
-    // The default (sec2) driver's handle is a pointer to its file descriptor.
-    if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == NULL) return -1;
+    if (!sec2 || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == NULL) return -1;
     return fallocate(*(int *)handle, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes);
 #else
     (void)file; (void)bytes;

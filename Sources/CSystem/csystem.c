@@ -3,15 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 long wp_copy_file_range(int in, int64_t *in_offset, int out, size_t length) {
-#if defined(__linux__)
-    off_t offset = (off_t)*in_offset;
-    ssize_t copied = copy_file_range(in, &offset, out, NULL, length, 0);
+#if defined(__linux__) && defined(SYS_copy_file_range)
+    // The raw system call: glibc only wraps it from 2.27 on.
+    loff_t offset = (loff_t)*in_offset;
+    long copied = syscall(SYS_copy_file_range, in, &offset, out, NULL, length, 0u);
     *in_offset = (int64_t)offset;
-    return (long)copied;
+    return copied;
 #else
     (void)in; (void)in_offset; (void)out; (void)length;
     errno = ENOSYS;
@@ -33,8 +35,11 @@ void wp_prefault(const void *address, size_t length) {
 #if defined(__linux__) && defined(MADV_POPULATE_READ)
     if (madvise((void *)address, length, MADV_POPULATE_READ) == 0) return;
 #endif
-    const volatile unsigned char *p = address;
+    // One read in every page from the one holding the first byte to the one holding the last.
+    uintptr_t first = (uintptr_t)address, end = first + length;
     unsigned char sink = 0;
-    for (size_t i = 0; i < length; i += 4096) sink ^= p[i];
+    for (uintptr_t page = first & ~(uintptr_t)4095; page < end; page += 4096) {
+        sink ^= *(const volatile unsigned char *)(page < first ? first : page);
+    }
     (void)sink;
 }

@@ -16,10 +16,9 @@ public final class BackgroundValue<Value: Sendable>: @unchecked Sendable {
 
     /// The value, once computed (waits until then).
     public func get() throws -> Value {
-        if result == nil {
-            done.wait()
-            done.signal()  // later calls return at once
-        }
+        // Always through the semaphore: reading `result` first to skip it would race the worker.
+        done.wait()
+        done.signal()  // later calls return at once
         return try result!.get()
     }
 }

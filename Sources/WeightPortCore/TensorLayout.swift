@@ -1,10 +1,15 @@
 /// Turning any view into dense host-order bytes, and decoding elements to numbers.
 extension Tensor {
+    /// Whether `contiguousBytes()` is a slice of the storage rather than a gathered copy.
+    public var hasDenseHostBytes: Bool {
+        isContiguous && (byteOrder == .host || dtype.size == 1 || dtype == .bool)
+    }
+
     /// The elements as dense C-order bytes in host byte order: a zero-copy slice of the storage
     /// when the view already is one, otherwise a gathered copy.
     public func contiguousBytes() -> ByteRegion {
         let size = dtype.size
-        if isContiguous && (byteOrder == .host || size == 1 || dtype == .bool) {
+        if hasDenseHostBytes {
             return storage.slice(offset * size, byteCount)
         }
         return ByteRegion(count: byteCount) { out in

@@ -13,11 +13,12 @@ final class ChecksumPipeline: @unchecked Sendable {
     private var checksums: [UInt32]
     private var ready = 0
 
-    init(_ regions: [ByteRegion]) {
+    /// Starts checksumming the regions; nil entries are skipped (their checksum reads as 0).
+    init(_ regions: [ByteRegion?]) {
         checksums = [UInt32](repeating: 0, count: regions.count)
         Thread.detachNewThread { [self] in
             for (i, region) in regions.enumerated() {
-                let crc = FastCRC32.checksum(region.bytes)
+                let crc = region.map { FastCRC32.checksum($0.bytes) } ?? 0
                 condition.lock()
                 checksums[i] = crc
                 ready = i + 1

@@ -29,10 +29,17 @@ public enum TorchZipWriter {
             let zip = ZipArchiveWriter(sink: sink)
             try zip.addRecord(name: folder + "/data.pkl", bytes: pickle)
             try zip.addRecord(name: folder + "/byteorder", bytes: Array("little".utf8))
-            let payloads = storages.map(WriterTensorBytes.littleEndian)
-            let checksums = ChecksumPipeline(payloads)
-            for (index, payload) in payloads.enumerated() {
-                try zip.addRecord(name: folder + "/data/\(index)", data: payload) { checksums.checksum(index) }
+            // Slices of the source are checksummed ahead on one thread; tensors that need a
+            // gathered copy are copied and checksummed one at a time, so one copy exists at once.
+            let views = storages.map { WriterTensorBytes.isView($0) ? WriterTensorBytes.littleEndian($0) : nil }
+            let checksums = ChecksumPipeline(views)
+            for (index, tensor) in storages.enumerated() {
+                let name = folder + "/data/\(index)"
+                if let view = views[index] {
+                    try zip.addRecord(name: name, data: view) { checksums.checksum(index) }
+                } else {
+                    try zip.addRecord(name: name, data: WriterTensorBytes.littleEndian(tensor))
+                }
             }
             try zip.addRecord(name: folder + "/version", bytes: Array("3\n".utf8))
             try zip.finish()

@@ -29,8 +29,9 @@ public enum BundleWriter {
         let temporary = temporaryPath(for: path)
         do {
             let file = try HDF5File.create(path: temporary)
-            // Data plus generous room for each dataset's header and attributes.
-            file.reserve(entries.reduce(1 << 20) { $0 + $1.tensor.byteCount + 4096 })
+            // Data plus generous room for each dataset's header and attributes; compressed data
+            // is smaller by an unknown amount, so nothing is reserved for it.
+            if !compress { file.reserve(entries.reduce(1 << 20) { $0 + $1.tensor.byteCount + 4096 }) }
             try file.setAttribute(BundleLayout.marker, .int(BundleLayout.version))
             try file.createGroup(BundleLayout.weightsGroup)
             for entry in entries {
