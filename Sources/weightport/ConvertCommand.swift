@@ -38,8 +38,7 @@ struct ConvertCommand: ParsableCommand {
         request.drop = try NamePatternList(drop)
         request.swapInputChannels = swapInputChannels
         request.compress = compress
-        let folder = conventions.mappings ?? MappingCatalog.defaultFolder()
-        let catalog = BackgroundValue { try MappingsCommand.load(folder) }
+        let catalog = conventions.catalogInBackground()
         let indicator = PhaseIndicator()
         defer { indicator.finish() }
         do {
@@ -64,7 +63,15 @@ struct ConventionOptions: ParsableArguments {
 
     var loaderOptions: CanonicalModelLoader.Options { .init(from: from, arch: arch, strideIn1x1: strideIn1x1) }
 
-    func catalog() throws -> MappingCatalog { try MappingsCommand.load(mappings ?? MappingCatalog.defaultFolder()) }
+    func catalog() throws -> MappingCatalog { try MappingsCommand.load(folder) }
+
+    /// The catalog read on another thread, for commands that parse their input meanwhile.
+    func catalogInBackground() -> BackgroundValue<MappingCatalog> {
+        let folder = self.folder
+        return BackgroundValue { try MappingsCommand.load(folder) }
+    }
+
+    private var folder: String { mappings ?? MappingCatalog.defaultFolder() }
 }
 
 /// The one-line form of a strict failure; the full report was printed just before.

@@ -29,18 +29,19 @@ struct ExportCommand: ParsableCommand {
             throw ValidationError("--verify-input and --verify-expect go together")
         }
         let checksum = BundleExporter.sourceChecksum(source)
-        let catalog = try conventions.catalog()
+        let catalog = conventions.catalogInBackground()
         var parity: JSONValue?
         var verification: Verifier.Outcome?
         if let verifyInput, let verifyExpect {
             var request = Verifier.Request(weights: source, input: verifyInput, expect: verifyExpect)
             request.load = conventions.loaderOptions
-            let outcome = try Verifier.verify(request, catalog: catalog)
+            let outcome = try Verifier.verify(request, catalog: try catalog.get())
             verification = outcome
             parity = Verifier.json(outcome)
         }
         // A verification already brought the source onto the hub; reading it twice would double the work.
-        let model = try verification?.model ?? CanonicalModelLoader.load(path: source, options: conventions.loaderOptions, catalog: catalog)
+        let model = try verification?.model ?? CanonicalModelLoader.load(path: source, options: conventions.loaderOptions,
+                                                                                 catalog: catalog.get, prefault: .upFront)
         let report = try BundleExporter.export(model, to: output, options: .init(compress: compress, overwrite: force, parity: parity,
                                                                                     sourceChecksum: checksum))
         if json {
