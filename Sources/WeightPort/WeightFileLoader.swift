@@ -20,7 +20,7 @@ public enum WeightFileLoader {
     /// Reads the file at `path`. Every failure comes back as a `FileError` naming the file.
     public static func load(path: String, prefault: Prefault = .lazily) throws(FileError) -> WeightFile {
         do {
-            let bytes = try MappedFile.map(path: path, prefault: prefault == .upFront ? .upFront : .lazily)
+            let bytes = try MappedFile.map(path: path, prefault: prefault == .upFront)
             let format = try FormatDetector.detect(bytes)
             let file = try read(format: format, bytes: bytes, path: path)
             if prefault == .afterParsing && format != .hdf5 { bytes.prefaultInBackground() }

@@ -6,19 +6,11 @@ import Darwin
 
 /// Read-only memory maps of whole files. Tensors slice the map; it is unmapped when the last slice goes.
 public enum MappedFile {
-    /// When the pages of a map are made present.
-    public enum Prefault: Sendable {
-        /// On first touch, a page fault per 4 KiB (or per fault-around batch): for callers that
-        /// read little of the file (listing names, shapes).
-        case lazily
-        /// All at once before `map` returns — one kernel call instead of tens of thousands of
-        /// faults, for callers that will read every value now (statistics, verification).
-        /// (`ByteRegion.prefaultInBackground()` does the same on the other core, later.)
-        case upFront
-    }
-
     /// Maps `path`. An empty file maps to an empty region (mmap refuses zero lengths).
-    public static func map(path: String, prefault: Prefault = .lazily) throws(FileAccessError) -> ByteRegion {
+    /// `prefault` maps every page before returning — one kernel call instead of tens of thousands
+    /// of faults, for callers that will read every value at once (verification);
+    /// `ByteRegion.prefaultInBackground()` does the same on the other core, later.
+    public static func map(path: String, prefault: Bool = false) throws(FileAccessError) -> ByteRegion {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         var keepOpen = false
@@ -29,7 +21,7 @@ public enum MappedFile {
         let length = Int(info.st_size)
         if length == 0 { return .empty }
         #if os(Linux)
-        let populate = prefault == .upFront ? MAP_POPULATE : 0
+        let populate = prefault ? MAP_POPULATE : 0
         #else
         let populate: Int32 = 0
         #endif
