@@ -44,33 +44,18 @@ public indirect enum PickleWritable: Sendable {
 }
 
 extension PickleWritable {
-    /// Tensors inside the value (at any depth) and their total payload bytes, for writers that
-    /// reserve the output's disk space before writing.
-    var tensorPayload: (count: Int, bytes: Int) {
-        switch self {
-        case .tensor(let t):
-            return (1, t.byteCount)
-        case .list(let items), .tuple(let items):
-            return items.reduce((0, 0)) { sum, item in
-                let p = item.tensorPayload
-                return (sum.0 + p.count, sum.1 + p.bytes)
-            }
-        case .dict(let pairs), .orderedDict(let pairs):
-            return pairs.reduce((0, 0)) { sum, pair in
-                let p = pair.1.tensorPayload
-                return (sum.0 + p.count, sum.1 + p.bytes)
-            }
-        case .string(let text):
-            return (0, text.utf8.count)
-        case .none, .bool, .int, .float:
-            return (0, 0)
-        }
-    }
+    /// A generous estimate of the value's size as a pickle, for writers that reserve the
+    /// output's disk space before writing: the tensors' bytes plus 512 bytes of framing each
+    /// (class, shape, dtype, name), text as long as it is, and 64 KiB for everything else.
+    var estimatedPickleSize: Int { contentSize + (1 << 16) }
 
-    /// A generous estimate of a pickle's size around `tensorPayload`: per-tensor framing
-    /// (class, shape, dtype, name) plus room for the other values.
-    var estimatedPickleSize: Int {
-        let payload = tensorPayload
-        return payload.bytes + payload.count * 512 + (1 << 16)
+    private var contentSize: Int {
+        switch self {
+        case .tensor(let t): return t.byteCount + 512
+        case .string(let text): return text.utf8.count
+        case .list(let items), .tuple(let items): return items.reduce(0) { $0 + $1.contentSize }
+        case .dict(let pairs), .orderedDict(let pairs): return pairs.reduce(0) { $0 + $1.1.contentSize }
+        case .none, .bool, .int, .float: return 0
+        }
     }
 }

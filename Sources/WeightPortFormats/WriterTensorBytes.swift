@@ -2,13 +2,13 @@ import WeightPortCore
 
 /// Tensor bytes as every writer stores them: dense, C order, little-endian.
 enum WriterTensorBytes {
-    /// The elements as dense little-endian bytes: the mapped bytes themselves when the view is
-    /// already dense and the host is little-endian (the common case), otherwise a copy.
     /// Whether `littleEndian(tensor)` is a slice of the tensor's storage (no copy made).
     static func isView(_ tensor: Tensor) -> Bool {
         tensor.hasDenseHostBytes && (ByteOrder.host == .little || tensor.dtype.size == 1)
     }
 
+    /// The elements as dense little-endian bytes: the mapped bytes themselves when the view is
+    /// already dense and the host is little-endian (the common case), otherwise a copy.
     static func littleEndian(_ tensor: Tensor) -> ByteRegion {
         let dense = tensor.contiguousBytes()
         guard ByteOrder.host == .big else { return dense }

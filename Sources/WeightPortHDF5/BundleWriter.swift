@@ -31,7 +31,8 @@ public enum BundleWriter {
             let file = try HDF5File.create(path: temporary)
             // Data plus generous room for each dataset's header and attributes; compressed data
             // is smaller by an unknown amount, so nothing is reserved for it.
-            if !compress { file.reserve(entries.reduce(1 << 20) { $0 + $1.tensor.byteCount + 4096 }) }
+            let reserving = !compress
+            if reserving { file.reserve(entries.reduce(1 << 20) { $0 + $1.tensor.byteCount + 4096 }) }
             try file.setAttribute(BundleLayout.marker, .int(BundleLayout.version))
             try file.createGroup(BundleLayout.weightsGroup)
             for entry in entries {
@@ -44,7 +45,7 @@ public enum BundleWriter {
             for (name, value) in try attributes() { try file.setAttribute(name, value) }
             if let parity { try writeParity(parity, to: file) }
             try file.close()
-            try releaseUnusedReservation(temporary)
+            if reserving { try releaseUnusedReservation(temporary) }
             guard rename(temporary, path) == 0 else {
                 throw FileAccessError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
             }
