@@ -48,12 +48,7 @@ public struct Tensor: Sendable {
                 throw .storageOverflow(tensor: name, neededBytes: overflow ? Int.max : needed, availableBytes: storage.count)
             }
         }
-        self.dtype = dtype
-        self.shape = shape
-        self.strides = strides
-        self.offset = offset
-        self.byteOrder = byteOrder
-        self.storage = storage
+        self.init(unchecked: dtype, shape: shape, strides: strides, offset: offset, byteOrder: byteOrder, storage: storage)
     }
 
     /// A view whose bounds the caller has already established (e.g. freshly gathered bytes).
