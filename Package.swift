@@ -1,9 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Debian keeps the serial HDF5 headers outside the default include path; only the C shim needs them.
-let hdf5CFlags: [CSetting] = [.unsafeFlags(["-I/usr/include/hdf5/serial"])]
-
 let package = Package(
     name: "WeightPort",
     platforms: [.macOS(.v13)],
@@ -18,7 +15,10 @@ let package = Package(
     ],
     targets: [
         // C shims: the only code that includes the system headers.
-        .target(name: "CHDF5", cSettings: hdf5CFlags, linkerSettings: [.linkedLibrary("hdf5_serial")]),
+        // libhdf5 through pkg-config (`hdf5`: Debian's serial include and library folders), so the
+        // manifest needs no unsafe flags and other packages can depend on WeightPort by version.
+        .systemLibrary(name: "CHDF5System", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .target(name: "CHDF5", dependencies: ["CHDF5System"]),
         .target(name: "CLibzip", linkerSettings: [.linkedLibrary("zip")]),
         // Loaded with dlopen on first use (see its header); only libdl is linked.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
@@ -26,8 +26,9 @@ let package = Package(
         // System calls Swift's Glibc module leaves out (copy_file_range); see its header.
         .target(name: "CSystem"),
 
-        // Statistics (AVX2) and CRC-32 (PCLMULQDQ) kernels, chosen at run time; see the header.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Statistics (AVX2) and CRC-32 (PCLMULQDQ) kernels, chosen at run time; see the header. The
+        // instruction sets are selected per function (`__attribute__((target(…)))`), not by flags.
+        .target(name: "CKernels"),
 
         // Layers, dependencies pointing one way.
         .target(name: "WeightPortCore", dependencies: ["CKernels", "CSystem"]),
