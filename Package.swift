@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C shims: the only code that includes the system headers.
@@ -20,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5System", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
         .target(name: "CHDF5", dependencies: ["CHDF5System"]),
         .target(name: "CLibzip", linkerSettings: [.linkedLibrary("zip")]),
+        // SHA-256 from the system's libcrypto (OpenSSL; see the README's Dependencies).
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // Loaded with dlopen on first use (see its header); only libdl is linked.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 
@@ -39,8 +40,7 @@ let package = Package(
         .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "COpenBLAS"]),
         .target(name: "WeightPort", dependencies: [
             "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping",
-            "WeightPortModels", "WeightPortReference",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "WeightPortModels", "WeightPortReference", "CCrypto",
         ]),
         .executableTarget(name: "weightport", dependencies: [
             "WeightPort", "WeightPortCore", "WeightPortMapping",

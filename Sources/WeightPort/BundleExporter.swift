@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import WeightPortCore
 import WeightPortHDF5
@@ -96,10 +95,13 @@ public enum BundleExporter {
             throw FileAccessError.cannotOpen(path: path, reason: "cannot reopen the source to checksum it")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var hasher = try SHA256Hasher(path: path)
         while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
-            hasher.update(data: piece)
+            guard piece.withUnsafeBytes({ hasher.update($0) }) else { break }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        guard let hex = hasher.hex() else {
+            throw FileAccessError.cannotOpen(path: path, reason: "libcrypto failed to compute the SHA-256")
+        }
+        return hex
     }
 }
