@@ -35,7 +35,11 @@ let package = Package(
         .target(name: "WeightPortCore", dependencies: ["CKernels", "CSystem"]),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CKernels", "CLibzip", "CSystem"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
-        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")],
+                plugins: ["EmbedMappingTables"]),
+        // mappings/*.yaml compiled into WeightPortMapping at build time (the YAML stays the only source).
+        .executableTarget(name: "embed-mapping-tables"),
+        .plugin(name: "EmbedMappingTables", capability: .buildTool(), dependencies: ["embed-mapping-tables"]),
         .target(name: "WeightPortModels", dependencies: ["WeightPortCore"]),
         .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "COpenBLAS"]),
         .target(name: "WeightPort", dependencies: [

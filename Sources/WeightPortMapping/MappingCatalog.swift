@@ -1,19 +1,23 @@
 import Foundation
 
-/// All tables of a `mappings/` folder, by convention name.
+/// All tables of a `mappings/` folder, or the ones built into the binary, by convention name.
 public struct MappingCatalog: Sendable {
-    public let folder: String
+    /// The folder the tables were read from; nil for the built-in tables (`MappingCatalog.builtIn`).
+    public let folder: String?
     public let tables: [MappingTable]
 
-    /// Loads every `*.yaml` in `folder`; one broken table fails the whole catalog with its file name.
+    init(folder: String?, tables: [MappingTable]) {
+        self.folder = folder
+        self.tables = tables
+    }
+
+    /// Loads every `*.yaml` in `folder`; one broken table fails the whole catalog with its file name,
+    /// and a folder that is missing or holds no table is `MappingError.noTables`.
     public init(folder: String) throws(MappingError) {
         self.folder = folder
-        let files: [String]
-        do {
-            files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }.sorted()
-        } catch {
-            throw .invalidTable(file: folder, reason: "cannot list the mapping tables: \(error.localizedDescription)")
-        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { throw .noTables(folder: folder) }
+        let files = names.filter { $0.hasSuffix(".yaml") }.sorted()
+        if files.isEmpty { throw .noTables(folder: folder) }
         var tables: [MappingTable] = []
         for file in files { tables.append(try MappingTable.load(path: folder + "/" + file)) }
         self.tables = tables
@@ -26,23 +30,5 @@ public struct MappingCatalog: Sendable {
             throw .unknownConvention(convention, known: conventions)
         }
         return table
-    }
-
-    /// The `mappings/` folder: `$WEIGHTPORT_MAPPINGS`, else beside the executable's checkout
-    /// (`.build/<triple>/<config>/weightport` → three levels up), else the source tree's.
-    public static func defaultFolder(executable: String = CommandLine.arguments.first ?? "") -> String {
-        if let env = ProcessInfo.processInfo.environment["WEIGHTPORT_MAPPINGS"] { return env }
-        var candidates: [URL] = []
-        var url = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(url.appendingPathComponent("mappings"))
-            url.deleteLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("mappings"))
-        // Last resort: the checkout this binary was built from.
-        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("mappings"))
-        let found = candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("detectron.yaml").path) }
-        return (found ?? candidates.last!).path
     }
 }

@@ -4,6 +4,8 @@ import WeightPortCore
 public enum MappingError: Error, Sendable, Equatable {
     case invalidPattern(String)
     case invalidTable(file: String, reason: String)
+    /// A mappings folder that is missing or holds no `*.yaml` table.
+    case noTables(folder: String)
     case missingContext(String)
     /// A name matched two rules: a table bug, reported instead of guessing.
     case ambiguous(name: String, rules: [String])
@@ -14,6 +16,7 @@ extension MappingError: Diagnostic {
         switch self {
         case .invalidPattern(let reason): return "invalid name pattern: \(reason)"
         case .invalidTable(_, let reason): return "invalid mapping table: \(reason)"
+        case .noTables(let folder): return "no mapping tables in \(folder)"
         case .missingContext(let what): return "the architecture does not say \(what)"
         case .ambiguous(let name, let rules): return "'\(name)' matches several rules: \(rules.joined(separator: ", "))"
         }

@@ -59,19 +59,18 @@ struct ConventionOptions: ParsableArguments {
     @Option(help: "Architecture, e.g. R-50-FPN, X-101-32x8d-FPN, R-50-C4 (default: inferred).") var arch: String?
     @Option(name: .customLong("stride-in-1x1"), help: "Override stride placement: true (first 1x1, MSRA/Caffe) or false (3x3).")
     var strideIn1x1: Bool?
-    @Option(help: "Folder of mapping tables (default: the checkout's mappings/).") var mappings: String?
+    @Option(help: "Folder of mapping tables (default: $WEIGHTPORT_MAPPINGS, else the tables built into weightport).")
+    var mappings: String?
 
     var loaderOptions: CanonicalModelLoader.Options { .init(from: from, arch: arch, strideIn1x1: strideIn1x1) }
 
-    func catalog() throws -> MappingCatalog { try MappingsCommand.load(folder) }
+    func catalog() throws -> MappingCatalog { try MappingsCommand.load(mappings) }
 
     /// The catalog read on another thread, for commands that parse their input meanwhile.
     func catalogInBackground() -> BackgroundValue<MappingCatalog> {
-        let folder = self.folder
+        let folder = mappings
         return BackgroundValue { try MappingsCommand.load(folder) }
     }
-
-    private var folder: String { mappings ?? MappingCatalog.defaultFolder() }
 }
 
 /// The one-line form of a strict failure; the full report was printed just before.

@@ -12,10 +12,8 @@ struct MappingsCommand: ParsableCommand {
     )
 
     struct Options: ParsableArguments {
-        @Option(help: "Folder of mapping tables (default: the checkout's mappings/, or $WEIGHTPORT_MAPPINGS).")
+        @Option(help: "Folder of mapping tables (default: $WEIGHTPORT_MAPPINGS, else the tables built into weightport).")
         var mappings: String?
-
-        var folder: String { mappings ?? MappingCatalog.defaultFolder() }
     }
 
     struct List: ParsableCommand {
@@ -23,7 +21,8 @@ struct MappingsCommand: ParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
-            let catalog = try MappingsCommand.load(options.folder)
+            let catalog = try MappingsCommand.load(options.mappings)
+            print("tables: \(catalog.folder ?? "built-in (mappings/*.yaml compiled into weightport \(WeightPortVersion.current))")")
             for table in catalog.tables {
                 print("\(table.convention.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(table.rules.count).leftPad(3)) rules  \(table.description)")
             }
@@ -37,7 +36,7 @@ struct MappingsCommand: ParsableCommand {
         @Argument(help: "Table files to check (default: every table in the folder).") var files: [String] = []
 
         func run() throws {
-            let tables = try files.isEmpty ? MappingsCommand.load(options.folder).tables
+            let tables = try files.isEmpty ? MappingsCommand.load(options.mappings).tables
                 : files.map { path in try MappingsCommand.wrap(path) { () throws(MappingError) in try MappingTable.load(path: path) } }
             var failed = false
             for table in tables {
@@ -50,8 +49,9 @@ struct MappingsCommand: ParsableCommand {
         }
     }
 
-    static func load(_ folder: String) throws -> MappingCatalog {
-        try wrap(folder) { () throws(MappingError) in try MappingCatalog(folder: folder) }
+    /// `--mappings DIR`, else `$WEIGHTPORT_MAPPINGS`, else the built-in tables.
+    static func load(_ folder: String?) throws -> MappingCatalog {
+        try wrap(folder ?? "mappings") { () throws(MappingError) in try MappingCatalog.resolve(folder: folder) }
     }
 
     /// Table errors name their file; the CLI shows them in its one-line form.
@@ -60,6 +60,7 @@ struct MappingsCommand: ParsableCommand {
             return try body()
         } catch {
             if case .invalidTable(let file, _) = error { throw FileError(path: file, underlying: error) }
+            if case .noTables(let folder) = error { throw FileError(path: folder, underlying: error) }
             throw FileError(path: path, underlying: error)
         }
     }
