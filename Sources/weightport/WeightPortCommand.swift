@@ -7,6 +7,7 @@ struct WeightPortCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weightport",
         abstract: "Read, map, verify and write detection-backbone weights.",
+        version: WeightPortVersion.current,
         subcommands: [InspectCommand.self, ConvertCommand.self, VerifyCommand.self, ExportCommand.self, MappingsCommand.self]
     )
 
