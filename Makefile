@@ -8,7 +8,7 @@ BIN := .build/release/weightport
 # about 20 ms instead of 30 (no symbol lookups across the Swift shared libraries at load time).
 RELEASE := -c release --static-swift-stdlib
 
-.PHONY: deps build test swift-test pytest demo bench fixtures venv clean
+.PHONY: deps build install test swift-test pytest demo bench fixtures venv clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -19,6 +19,12 @@ deps:
 
 build: deps
 	$(SWIFT) build $(RELEASE) --product weightport
+
+# The release binary alone: the mapping tables are compiled in, the Swift runtime linked statically.
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/weightport
 
 # The Swift suite, then the Python suite in which real clients (PyTorch, torchvision,
 # safetensors, h5py) read what weightport writes.
