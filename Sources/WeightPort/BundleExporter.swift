@@ -6,6 +6,7 @@ import WeightPortModels
 
 /// `weightport export`: the hub's tensors with their provenance as an HDF5 bundle (DESIGN.md §8).
 public enum BundleExporter {
+    /// How to export: compression, overwriting, strictness and what to store beside the weights.
     public struct Options: Sendable {
         public var compress = false
         public var overwrite = false

@@ -6,6 +6,7 @@ import WeightPortModels
 /// Reads any weight file onto the hub: detects its naming convention (or takes `--from`),
 /// maps it through that table, and works out the architecture (or checks `--arch`).
 public enum CanonicalModelLoader {
+    /// What the caller knows about the source that its names may not say (convention, architecture, stride).
     public struct Options: Sendable {
         public var from: String?
         public var arch: String?

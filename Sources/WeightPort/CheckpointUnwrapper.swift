@@ -9,6 +9,7 @@ import WeightPortCore
 public enum CheckpointUnwrapper {
     static let containers = ["state_dict", "model", "model_state", "module"]
 
+    /// The weights found, the container key they were under, and what else the checkpoint held.
     public struct Result: Sendable {
         public var weights: StateDict
         /// The container key the weights came from, nil for a bare state dict.

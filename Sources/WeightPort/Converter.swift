@@ -7,6 +7,7 @@ import WeightPortModels
 /// `weightport convert`: any weight file → another convention's names in another format,
 /// strict by default: nothing is written unless every tensor is accounted for.
 public enum Converter {
+    /// One conversion: source, destination (its extension picks the format) and options.
     public struct Request: Sendable {
         public var source: String
         public var destination: String
@@ -25,6 +26,7 @@ public enum Converter {
         }
     }
 
+    /// What was converted: the source model, the target convention and format, and the report.
     public struct Outcome: Sendable {
         public let model: CanonicalModel
         public let target: String

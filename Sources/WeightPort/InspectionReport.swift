@@ -2,6 +2,7 @@ import WeightPortCore
 
 /// What `weightport inspect` shows about one file, as data: the CLI renders it as a table or JSON.
 public struct InspectionReport: Sendable {
+    /// One tensor: name, dtype, shape, size and, when asked for, its statistics.
     public struct Entry: Sendable {
         public let name: String
         public let dtype: DType

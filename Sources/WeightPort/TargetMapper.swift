@@ -5,12 +5,14 @@ import WeightPortModels
 /// Hub → a target convention's names, with the target's norm representation and the exact
 /// transforms its table declares; reports what the target needs but does not get.
 public enum TargetMapper {
+    /// Changes applied on the way out (input channel order).
     public struct Options: Sendable {
         /// Reverse the stem conv's input channels (BGR ↔ RGB).
         public var swapInputChannels = false
         public init(swapInputChannels: Bool = false) { self.swapInputChannels = swapInputChannels }
     }
 
+    /// The tensors under the target convention's names, with the report of what did not map.
     public struct Result: Sendable {
         public var tensors: StateDict
         /// Target name → canonical name(s) it came from.

@@ -7,6 +7,7 @@ import WeightPortReference
 /// `weightport verify`: runs the reference forward pass on the hub weights with the source
 /// convention's semantics and compares every recorded activation, feature by feature.
 public enum Verifier {
+    /// One verification: weights, an input tensor, the activations recorded for it, and the tolerance.
     public struct Request: Sendable {
         public var weights: String
         public var input: String
@@ -21,6 +22,7 @@ public enum Verifier {
         }
     }
 
+    /// One compared feature.
     public struct Layer: Sendable {
         /// Canonical feature name (`res2`).
         public let name: String
@@ -29,6 +31,7 @@ public enum Verifier {
         public let report: Parity.Report
     }
 
+    /// Every feature's comparison, the first divergence explained, and the timings.
     public struct Outcome: Sendable {
         public let model: CanonicalModel
         public let layers: [Layer]
