@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-BENCHES = ["inspect_stats.py", "forward.py", "convert_speed.py", "verify_speed.py"]
+BENCHES = ["inspect_stats.py", "forward.py", "convert_speed.py", "verify_speed.py", "zoo_speed.py"]
 
 
 def main():

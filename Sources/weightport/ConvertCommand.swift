@@ -16,8 +16,10 @@ struct ConvertCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The source weight file.") var source: String
-    @Option(name: .shortAndLong, help: "The output file.") var output: String
+    @Argument(help: "The source weight file; several files or folders convert a model zoo into the folder -o.")
+    var sources: [String]
+    @Option(name: .shortAndLong, help: "The output file (a folder for a model zoo).") var output: String
+    @OptionGroup var zoo: ZooOptions
     @OptionGroup var conventions: ConventionOptions
     @Option(help: "Target convention (default: the source's, a pure format change).") var to: String?
     @Flag(help: "Replace an existing output file.") var force = false
@@ -30,7 +32,9 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        var request = Converter.Request(source: source, destination: output)
+        if ZooConversion.applies(sources: sources, output: output) { return try ZooConversion(command: self).run() }
+        try zoo.checkSingleFile()
+        var request = Converter.Request(source: sources[0], destination: output)
         request.load = conventions.loaderOptions
         request.to = to
         request.force = force
