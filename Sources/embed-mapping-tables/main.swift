@@ -38,6 +38,8 @@ for path in arguments.dropFirst() {
     source += "        (\"\(name)\", \(literal(String(decoding: data, as: UTF8.self)))),\n"
 }
 source += "    ]\n}\n"
+// An unchanged file keeps its date, so the module is not recompiled when only the build plan changed.
+if FileManager.default.contents(atPath: output) == Data(source.utf8) { exit(0) }
 do {
     try Data(source.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
 } catch {

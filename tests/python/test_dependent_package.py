@@ -35,7 +35,7 @@ def test_readme_example_builds_as_a_dependent_package(weightport_bin, tmp_path):
     version = subprocess.run([weightport_bin, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     clone = tmp_path / "src" / "WeightPort"
     git("clone", "-q", str(ROOT), str(clone), cwd=tmp_path)
-    git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "tag", version, cwd=clone)
+    git("tag", "-f", version, cwd=clone)   # -f: the checkout may already carry an older tag of that name
 
     example = tmp_path / "example"
     sources = example / "Sources" / "weightport-example"
