@@ -45,7 +45,7 @@ public enum ZooConverter {
     }
 
     /// The output path for `source`: its name without the last extension, plus the format's.
-    public static func outputPath(for source: String, in folder: String, format: OutputFormat) -> String {
+    static func outputPath(for source: String, in folder: String, format: OutputFormat) -> String {
         let stem = (URL(fileURLWithPath: source).lastPathComponent as NSString).deletingPathExtension
         return (folder as NSString).appendingPathComponent(stem + "." + format.fileExtension)
     }
