@@ -64,6 +64,8 @@ let package = Package(
         ]),
         .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortTestSupport"]),
         .testTarget(name: "WeightPortCLITests", dependencies: ["WeightPort", "WeightPortTestSupport"]),
+        // The façade through its public API (the model-zoo converter so far).
+        .testTarget(name: "WeightPortTests", dependencies: ["WeightPort", "WeightPortMapping", "WeightPortTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
