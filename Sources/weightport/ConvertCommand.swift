@@ -13,6 +13,8 @@ struct ConvertCommand: ParsableCommand {
         (Detectron pickle), .h5 (WeightPort HDF5 bundle, canonical names). Strict by default:
         unknown source tensors, tensors the target cannot name, missing target tensors and
         shape mismatches stop the conversion and nothing is written.
+        Several sources, a folder (weight files found by content, recursively) or an existing
+        folder -o convert a model zoo: each file into -o as <stem>.<--format>, --jobs at a time.
         """
     )
 

@@ -17,7 +17,7 @@ struct ZooOptions: ParsableArguments {
         }
     }
 
-    @Option(help: "Format of a model zoo's outputs: pth, safetensors, pkl or h5 (default: safetensors).")
+    @Option(help: "Format of a model zoo's outputs (default: safetensors).")
     var format: Format?
     @Option(help: "Files of a model zoo converted at once (default: the number of cores).") var jobs: Int?
     @Flag(name: .customLong("json-lines"), help: "Print one JSON record per file of a model zoo as it finishes.")
