@@ -31,14 +31,16 @@ let package = Package(
 
         // Layers, dependencies pointing one way.
         .target(name: "WeightPortCore", dependencies: ["CKernels", "CSystem"]),
+        // The words every layer above the readers shares (flags, norm kinds, layouts, features).
+        .target(name: "WeightPortVocabulary"),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CKernels", "CLibzip", "CSystem"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
-        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "WeightPortModels", dependencies: ["WeightPortCore"]),
-        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "COpenBLAS"]),
+        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", "WeightPortVocabulary", .product(name: "Yams", package: "Yams")]),
+        .target(name: "WeightPortModels", dependencies: ["WeightPortCore", "WeightPortVocabulary"]),
+        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "WeightPortVocabulary", "COpenBLAS"]),
         .target(name: "WeightPort", dependencies: [
             "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping",
-            "WeightPortModels", "WeightPortReference",
+            "WeightPortModels", "WeightPortReference", "WeightPortVocabulary",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "weightport", dependencies: [
@@ -57,7 +59,7 @@ let package = Package(
         .testTarget(name: "WeightPortReferenceTests", dependencies: [
             "WeightPortReference", "WeightPortModels", "WeightPortFormats", "WeightPortTestSupport",
         ]),
-        .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortTestSupport"]),
+        .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortVocabulary", "WeightPortTestSupport"]),
         .testTarget(name: "WeightPortCLITests", dependencies: ["WeightPort", "WeightPortTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -113,7 +113,7 @@ public enum CanonicalModelLoader {
     /// declare their own) are rescaled exactly to the model's.
     static func uniformEps(_ weights: CanonicalWeights, spec: ArchitectureSpec) throws -> CanonicalWeights {
         guard spec.norm.kind == .batch, Set(weights.normEps.values).count > 1 else { return weights }
-        return try NormAdapter.adapt(weights, to: .init(normKind: "batchnorm", eps: Double(spec.norm.eps), stemBias: true))
+        return try NormAdapter.adapt(weights, to: .init(normKind: .batchnorm, eps: Double(spec.norm.eps), stemBias: true))
     }
 }
 

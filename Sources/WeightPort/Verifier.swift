@@ -13,6 +13,9 @@ public enum Verifier {
         public var expect: String
         public var load = CanonicalModelLoader.Options()
         public var tolerance = Parity.defaultRelativeTolerance
+        /// Source tensors left out on purpose (by source name); any other tensor no part of the
+        /// model consumes fails the verification before it runs.
+        public var drop = NamePatternList()
 
         public init(weights: String, input: String, expect: String) {
             self.weights = weights
@@ -43,7 +46,9 @@ public enum Verifier {
         let model = try CanonicalModelLoader.load(path: request.weights, options: request.load, catalog: catalog)
         let input = try InputTensor.load(path: request.input)
         let expected = try ExpectedFeatures.load(path: request.expect, model: model, catalog: catalog)
-        let reference = try FileError.attributing(to: request.weights) { try ReferenceModel(spec: model.spec, stateDict: treeWeights(model)) }
+        let tree = try FileError.attributing(to: request.weights) { try model.tree }
+        let weights = try checkedWeights(model, tree: tree, drop: request.drop)
+        let reference = try FileError.attributing(to: request.weights) { try ReferenceModel(tree: tree, stateDict: weights) }
         let loaded = Date()
         let features = try FileError.attributing(to: request.input) { try reference.forward(input) }
         let forwarded = Date()
@@ -60,10 +65,17 @@ public enum Verifier {
                        loadSeconds: loaded.timeIntervalSince(start), forwardSeconds: forwarded.timeIntervalSince(loaded))
     }
 
-    /// The tensors the forward tree uses (heads and counters are carried by conversions, not run).
-    static func treeWeights(_ model: CanonicalModel) throws -> StateDict {
-        let wanted = Set(try ResNet(spec: model.spec).parameters.map(\.path))
-        return StateDict(model.weights.tensors.filter { wanted.contains($0.name) }.map { ($0.name, $0.tensor) })
+    /// The canonical tensors, accounted for as strictly as `convert` does: a source tensor no rule
+    /// knows, one no node consumes, a missing or mis-shaped one stops verification with its name
+    /// (a deformable-conv offset must not verify as a plain ResNet and then blame stride placement).
+    static func checkedWeights(_ model: CanonicalModel, tree: ModelTree, drop: NamePatternList) throws -> StateDict {
+        var report = model.report
+        TreeCoverage.account(model.weights.tensors, sources: model.weights.sources, tree: tree, into: &report)
+        try Converter.enforceStrictness(&report, drop: drop, allowMissing: NamePatternList(), source: model.path)
+        let dropped = Set(report.unused["dropped (--drop)"] ?? [])
+        return StateDict(model.weights.tensors.filter { name, _ in
+            !(model.weights.sources[name] ?? [name]).contains(where: dropped.contains)
+        }.map { ($0.name, $0.tensor) })
     }
 
     /// The verification as the JSON object `verify --json` prints and bundles store under `/parity`.

@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 /// One row of a mapping table: a group of canonical tensors and the foreign tensors they
 /// correspond to, with the transform that turns one into the other.
 ///
@@ -14,14 +15,14 @@ public struct MappingRule: Sendable {
     /// Inclusive bounds on variables, e.g. `s: [2, 5]`.
     public let bounds: [String: ClosedRange<Int>]
     /// Architecture flags that must all hold (`c4`, `gn`, …) for the rule to apply.
-    public let when: Set<String>
+    public let when: Set<ArchitectureFlag>
     /// Architecture flags none of which may hold.
-    public let unless: Set<String>
+    public let unless: Set<ArchitectureFlag>
     /// Position in the table file, for messages (`rule 7`).
     public let index: Int
 
     public init(canonical: [String: NamePattern], foreign: [String: NamePattern], transform: String = "identity",
-                bounds: [String: ClosedRange<Int>] = [:], when: Set<String> = [], unless: Set<String> = [], index: Int) {
+                bounds: [String: ClosedRange<Int>] = [:], when: Set<ArchitectureFlag> = [], unless: Set<ArchitectureFlag> = [], index: Int) {
         self.canonical = canonical
         self.foreign = foreign
         self.transform = transform

@@ -1,4 +1,5 @@
 import Foundation
+import WeightPortVocabulary
 
 /// One naming convention's table, read from `mappings/<convention>.yaml` and usable both ways.
 public struct MappingTable: Sendable {
@@ -19,7 +20,7 @@ public struct MappingTable: Sendable {
     public let features: [MappingRule]
     public let unused: [UnusedPattern]
     /// Architecture flags a file's names reveal: flag → patterns any one of which sets it.
-    public let flagPatterns: [String: [NamePattern]]
+    public let flagPatterns: [ArchitectureFlag: [NamePattern]]
     /// Prefixes foreign names may carry as a whole (`module.` from DataParallel); never written.
     public let optionalPrefixes: [String]
     /// Whether some rule's names depend on stage depths (`blocks(s)-1`, MSRA block spellings),
@@ -78,7 +79,7 @@ public struct MappingTable: Sendable {
         self.features = features
         optionalPrefixes = raw.optionalPrefixes ?? []
         do {
-            var flags: [String: [NamePattern]] = [:]
+            var flags: [ArchitectureFlag: [NamePattern]] = [:]
             for (flag, patterns) in raw.flags ?? [:] {
                 flags[flag] = try patterns.map { text throws(MappingError) in try NamePattern(text) }
             }
@@ -102,7 +103,7 @@ public struct MappingTable: Sendable {
     }
 
     /// The flags `names` reveal (e.g. `gn` when GroupNorm blobs are present).
-    public func flags(revealedBy names: [String]) -> Set<String> {
+    public func flags(revealedBy names: [String]) -> Set<ArchitectureFlag> {
         let empty = MappingContext()
         return Set(flagPatterns.filter { _, patterns in
             names.contains { name in patterns.contains { $0.match(name, context: empty) != nil } }

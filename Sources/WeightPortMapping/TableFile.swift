@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 import Yams
 
 /// The YAML shape of a table file, read from the node tree.
@@ -16,8 +17,8 @@ struct TableFile {
         let foreign: [String: String]
         let transform: String?
         let bounds: [String: [Int]]
-        let when: [String]
-        let unless: [String]
+        let when: [ArchitectureFlag]
+        let unless: [ArchitectureFlag]
 
         func rule(index: Int) throws -> MappingRule {
             var ranges: [String: ClosedRange<Int>] = [:]
@@ -51,7 +52,7 @@ struct TableFile {
     let rules: [Row]
     let features: [Row]?
     let unused: [UnusedRow]?
-    let flags: [String: [String]]?
+    let flags: [ArchitectureFlag: [String]]?
     let optionalPrefixes: [String]?
 
     init(yaml text: String) throws {
@@ -72,8 +73,12 @@ struct TableFile {
         }
         flags = try top.node("flags").map { node in
             let fields = try YAMLFields(node, at: "flags")
-            var out: [String: [String]] = [:]
-            for key in fields.keys { out[key] = try fields.strings(key) }
+            var out: [ArchitectureFlag: [String]] = [:]
+            for key in fields.keys {
+                do { out[try ArchitectureFlag.parse(key)] = try fields.strings(key) } catch let error as VocabularyError {
+                    throw ShapeError(reason: "flags: \(error)\(fields.line(of: key))")
+                }
+            }
             return out
         }
         optionalPrefixes = try top.node("optional_prefixes").map { _ in try top.strings("optional_prefixes") }
@@ -107,27 +112,26 @@ struct TableFile {
         }
         return Row(canonical: try fields.slots("canonical"), foreign: try fields.slots("foreign"),
                    transform: try fields.optionalString("transform"), bounds: bounds,
-                   when: fields.node("when") == nil ? [] : try fields.strings("when"),
-                   unless: fields.node("unless") == nil ? [] : try fields.strings("unless"))
+                   when: try fields.terms("when"), unless: try fields.terms("unless"))
     }
 
     static func semantics(_ node: Node) throws -> ConventionSemantics {
         let fields = try YAMLFields(node, at: "semantics")
         typealias Key = ConventionSemantics.CodingKeys
-        try fields.allow(Set([Key.strideInFirst1x1, .pool1, .stemConvBias, .norm, .normEps, .inputChannels, .pixelScale,
-                              .pixelMean, .pixelStd, .backgroundClass, .checkpoint, .groupNorm].map(\.rawValue)))
+        try fields.allow(Set(Key.allCases.map(\.rawValue)))
         var s = ConventionSemantics()
         s.strideInFirst1x1 = try fields.optionalBool(Key.strideInFirst1x1.rawValue)
-        s.pool1 = try fields.optionalString(Key.pool1.rawValue)
-        s.stemConvBias = try fields.optionalString(Key.stemConvBias.rawValue)
-        s.norm = try fields.optionalString(Key.norm.rawValue)
+        s.pool1 = try fields.optionalTerm(Key.pool1.rawValue)
+        s.stemConvBias = try fields.optionalTerm(Key.stemConvBias.rawValue)
+        s.norm = try fields.optionalTerm(Key.norm.rawValue)
         s.normEps = try fields.optionalDouble(Key.normEps.rawValue)
-        s.inputChannels = try fields.optionalString(Key.inputChannels.rawValue)
+        s.inputChannels = try fields.optionalTerm(Key.inputChannels.rawValue)
         s.pixelScale = try fields.optionalDouble(Key.pixelScale.rawValue)
         s.pixelMean = try fields.node(Key.pixelMean.rawValue).map { _ in try fields.doubles(Key.pixelMean.rawValue) }
         s.pixelStd = try fields.node(Key.pixelStd.rawValue).map { _ in try fields.doubles(Key.pixelStd.rawValue) }
-        s.backgroundClass = try fields.optionalString(Key.backgroundClass.rawValue)
-        s.checkpoint = try fields.optionalString(Key.checkpoint.rawValue)
+        s.backgroundClass = try fields.optionalTerm(Key.backgroundClass.rawValue)
+        s.checkpoint = try fields.optionalTerm(Key.checkpoint.rawValue)
+        s.pickle = try fields.optionalTerm(Key.pickle.rawValue)
         s.groupNorm = try fields.optionalBool(Key.groupNorm.rawValue)
         return s
     }

@@ -43,6 +43,8 @@ public enum ArchitectureInference {
         spec.body = isC4 ? .c4 : (table["fpn_lateral2.weight"] != nil ? .fpn : .c5)
         spec.fpn = spec.body == .fpn ? inferredPyramid(table, base: defaults?.fpn) : nil
         spec.classes = table["linear.weight"]?.first
+        spec.heads = HeadInference.infer(table, pooledChannels: spec.fpn?.channels ?? spec.outputChannels(stage: 2),
+                                         res5Channels: spec.outputChannels(stage: 3))
         try spec.validate()
         return spec
     }

@@ -1,4 +1,5 @@
 import WeightPortCore
+import WeightPortVocabulary
 
 /// Compares computed features with expected ones (e.g. PyTorch's), feature by feature.
 ///
@@ -63,7 +64,7 @@ public enum Parity {
     }
 
     /// Features in the order the forward pass computes them, so the first failure is the first divergence.
-    public static let computationOrder = ["stem", "res2", "res3", "res4", "res5", "p2", "p3", "p4", "p5", "p6", "p7", "logits"]
+    public static let computationOrder = FeatureName.computationOrder
 
     /// Compares every feature named in `expected` with the same-named computed one, in `order`
     /// (names missing from `order` follow, sorted). A feature absent from `actual` fails with an empty shape.

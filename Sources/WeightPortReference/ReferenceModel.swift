@@ -2,13 +2,14 @@ import COpenBLAS
 import Foundation
 import WeightPortCore
 import WeightPortModels
+import WeightPortVocabulary
 
 /// The reference forward pass over the canonical tree, float32 NCHW on the CPU (OpenBLAS).
 ///
-/// Built once from an architecture and a state dict under canonical names; norms are folded at
+/// Built once from the hub's tree and a state dict under canonical names; norms are folded at
 /// load. Not safe to run concurrently with itself (it recycles its buffers between calls).
 public final class ReferenceModel {
-    public let tree: ResNet
+    public let tree: ModelTree
     private let stem: [NormalizedConvolution]
     private let stemPool: MaxPool
     private let stages: [[ReferenceBlock]]
@@ -16,11 +17,11 @@ public final class ReferenceModel {
     private let classifier: Linear?
     private let pool = BufferPool()
 
-    /// Checks `stateDict` against the tree's parameters (missing, unexpected, wrong shape) and folds norms.
-    public init(spec: ArchitectureSpec, stateDict: StateDict) throws(LoadError) {
-        let tree: ResNet
-        do { tree = try ResNet(spec: spec) } catch { throw .architecture(error) }
+    /// Checks `stateDict` against every parameter of the tree, heads included (missing,
+    /// unexpected, wrong shape), and folds norms.
+    public init(tree: ModelTree, stateDict: StateDict) throws(LoadError) {
         let parameters = try ParameterSource(stateDict, expected: tree.parameters)
+        let spec = tree.spec
         self.tree = tree
         stem = tree.stem.convs.map { NormalizedConvolution($0, parameters: parameters) }
         stemPool = spec.stemPool == .pytorch
@@ -51,18 +52,18 @@ public final class ReferenceModel {
         var x = input
         for conv in stem { x = conv.apply(x, pool: pool, relu: true) }
         x = stemPool.apply(x, pool: pool)
-        features["stem"] = x
+        features[FeatureName.backbone[0]] = x
         var stageOutputs: [FeatureMap] = []
         for (index, blocks) in stages.enumerated() {
             for block in blocks { x = block.apply(x, pool: pool) }
-            features["res\(index + 2)"] = x
+            features[FeatureName.stage(index)] = x
             stageOutputs.append(x)
         }
         if let pyramid {
             for (name, level) in pyramid.apply(stageOutputs, pool: pool) { features[name] = level }
         }
         if let classifier {
-            features["logits"] = classifier.apply(Linear.globalAveragePool(x), batch: x.batch, pool: pool)
+            features[FeatureName.logits] = classifier.apply(Linear.globalAveragePool(x), batch: x.batch, pool: pool)
         }
         return select(features)
     }
@@ -80,6 +81,9 @@ public final class ReferenceModel {
         }
         return features.filter { wanted.contains($0.key) }
     }
+
+    /// Paths of the head nodes the tree holds, checked by name and shape but not run by this pass.
+    public var headsNotRun: [String] { tree.heads.map(\.path) }
 
     /// Floats the model's buffer pool holds (activations and scratch), for memory reports.
     public var pooledFloats: Int { pool.heldFloats }

@@ -40,7 +40,7 @@ struct BenchOptions {
 enum BenchError: Error { case usage, input(String) }
 
 /// He-scaled random values for every parameter (norms near identity), deterministic.
-func randomStateDict(_ tree: ResNet) -> StateDict {
+func randomStateDict(_ tree: ModelTree) -> StateDict {
     var state: UInt64 = 0x5eed
     func next() -> Float {
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -97,8 +97,8 @@ func main() throws {
     var spec = try ArchitectureSpec(name: options.arch)
     spec.classes = options.classes
     if options.strideOn3x3 { spec.strideIn1x1 = false }
-    let tree = try ResNet(spec: spec)
-    let model = try ReferenceModel(spec: spec, stateDict: randomStateDict(tree))
+    let tree = try ModelTree(spec: spec)
+    let model = try ReferenceModel(tree: try ModelTree(spec: spec), stateDict: randomStateDict(tree))
     let input = try loadInput(options)
     _ = try model.forward(input)  // warm-up: first-touch pages, OpenBLAS threads
     var times: [Double] = []
