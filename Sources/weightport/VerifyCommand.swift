@@ -20,11 +20,18 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Recorded activations (.npy, .npz, .safetensors, .h5).") var expect: String
     @OptionGroup var conventions: ConventionOptions
     @Option(help: "Maximum error relative to each feature's largest magnitude (default 1e-4).") var tolerance: Float?
+    @Option(help: "Source tensors to leave out on purpose (pattern, * = any text; repeatable); any other tensor no part of the model uses is an error.")
+    var drop: [String] = []
     @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        try PatternOptions.validate(drop: drop)
+    }
 
     func run() throws {
         var request = Verifier.Request(weights: weights, input: input, expect: expect)
         request.load = conventions.loaderOptions
+        request.drop = try NamePatternList(drop)
         if let tolerance { request.tolerance = tolerance }
         let outcome = try Verifier.verify(request, catalog: try conventions.catalog())
         print(json ? Verifier.json(outcome).serialized() : ParityTable.render(outcome))
