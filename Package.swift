@@ -56,11 +56,23 @@ let package = Package(
         .testTarget(name: "WeightPortFormatsTests", dependencies: [
             "WeightPortFormats", "WeightPortHDF5", "WeightPort", "WeightPortTestSupport",
         ]),
+        .testTarget(name: "WeightPortHDF5Tests", dependencies: [
+            "WeightPortHDF5", "WeightPortFormats", "WeightPortCore", "WeightPortTestSupport",
+        ]),
+        .testTarget(name: "WeightPortModelsTests", dependencies: [
+            "WeightPortModels", "WeightPortVocabulary", "WeightPortCore", "WeightPortTestSupport",
+        ]),
+        .testTarget(name: "WeightPortTests", dependencies: [
+            "WeightPort", "WeightPortMapping", "WeightPortModels", "WeightPortVocabulary", "WeightPortCore",
+            "WeightPortTestSupport",
+        ]),
         .testTarget(name: "WeightPortReferenceTests", dependencies: [
             "WeightPortReference", "WeightPortModels", "WeightPortFormats", "WeightPortTestSupport",
         ]),
         .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortVocabulary", "WeightPortTestSupport"]),
-        .testTarget(name: "WeightPortCLITests", dependencies: ["WeightPort", "WeightPortTestSupport"]),
+        .testTarget(name: "WeightPortCLITests", dependencies: [
+            "WeightPort", "WeightPortFormats", "WeightPortCore", "WeightPortTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

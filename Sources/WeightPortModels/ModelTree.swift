@@ -32,6 +32,7 @@ public struct ModelTree: Sendable {
                 input = block.outChannels
                 blocks.append(block)
             }
+            blocks[blocks.count - 1].emits = [FeatureName.stage(stage)]
             stages.append(blocks)
         }
         self.stages = stages
@@ -64,9 +65,7 @@ public struct ModelTree: Sendable {
     }
 
     /// Features the forward pass computes, in order.
-    public var featureNames: [String] {
-        FeatureName.backbone + (featurePyramid?.featureNames ?? []) + (classifier == nil ? [] : [FeatureName.logits])
-    }
+    public var featureNames: [String] { nodes.flatMap(\.emits) }
 
     /// Norm paths of the tree that are GroupNorms (their tensors look exactly like affine norms').
     public var groupNormPaths: Set<String> {

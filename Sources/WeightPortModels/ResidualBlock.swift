@@ -10,6 +10,8 @@ public struct ResidualBlock: ModelNode, Equatable {
     public var shortcut: ConvolutionLayer?
     /// Stride of the 2×2 avg-pool before the shortcut conv (`avg_down`); 1 when there is none.
     public var shortcutPoolStride: Int
+    /// The stage's feature (`res3`) when this is its last block.
+    public var emits: [String] = []
 
     public var inChannels: Int { convs.first?.inChannels ?? 0 }
     public var outChannels: Int { convs.last?.outChannels ?? 0 }
