@@ -38,7 +38,7 @@ public enum CanonicalModelLoader {
     }
 
     static func canonical(path: String, file: WeightFile, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
-        let unwrapped = CheckpointUnwrapper.unwrap(file.tensors)
+        let unwrapped = CheckpointUnwrapper.unwrap(file.tensors, containers: catalog.containerKeys)
         let names = unwrapped.weights.names
         let table: MappingTable
         let context: MappingContext

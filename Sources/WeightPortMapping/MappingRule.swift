@@ -10,7 +10,7 @@ public struct MappingRule: Sendable {
     public let canonical: [String: NamePattern]
     /// Slot name → foreign name pattern.
     public let foreign: [String: NamePattern]
-    /// Transform name from `TransformCatalog`, `identity` when absent.
+    /// Transform name from `TransformRegistry`, `identity` when absent.
     public let transform: String
     /// Inclusive bounds on variables, e.g. `s: [2, 5]`.
     public let bounds: [String: ClosedRange<Int>]

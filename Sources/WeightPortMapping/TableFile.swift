@@ -54,12 +54,14 @@ struct TableFile {
     let unused: [UnusedRow]?
     let flags: [ArchitectureFlag: [String]]?
     let optionalPrefixes: [String]?
+    let containers: [String]?
 
     init(yaml text: String) throws {
         // The basic resolver tags every scalar as a string; numbers are parsed where expected.
         guard let root = try Yams.compose(yaml: text, .basic) else { throw ShapeError(reason: "the file is empty") }
         let top = try YAMLFields(root, at: "the table")
-        try top.allow(["convention", "description", "semantics", "rules", "features", "unused", "flags", "optional_prefixes"])
+        try top.allow(["convention", "description", "semantics", "rules", "features", "unused", "flags", "optional_prefixes",
+                       "containers"])
         convention = try top.string("convention")
         description = try top.optionalString("description")
         semantics = try top.node("semantics").map { try TableFile.semantics($0) }
@@ -82,6 +84,7 @@ struct TableFile {
             return out
         }
         optionalPrefixes = try top.node("optional_prefixes").map { _ in try top.strings("optional_prefixes") }
+        containers = try top.node("containers").map { _ in try top.strings("containers") }
     }
 
     /// One line for a YAML syntax error, with its line and column (Yams' own description

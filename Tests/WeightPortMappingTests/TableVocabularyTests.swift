@@ -71,3 +71,44 @@ final class TableVocabularyTests: XCTestCase {
         XCTAssertEqual(t.semantics.pickle, .detectron2Model)
     }
 }
+
+/// `background_class` is cross-checked against the predictor rules' transforms.
+final class BackgroundClassTests: XCTestCase {
+    func table(_ background: String, transform: String?) throws -> MappingTable {
+        let suffix = transform.map { ", transform: \($0)" } ?? ""
+        return try MappingTable(yaml: """
+        convention: t
+        semantics:
+          background_class: \(background)
+        rules:
+          - {canonical: "roi_heads.box_predictor.cls_score.{p:weight|bias}", foreign: "cls.{p:weight|bias}"\(suffix)}
+        """, file: "t.yaml")
+    }
+
+    func testDeclaredAndTransformedAgree() throws {
+        XCTAssertNoThrow(try table("last", transform: "background_last"))
+        XCTAssertNoThrow(try table("first", transform: nil))
+    }
+
+    func testLastWithoutTheMoveIsAnError() {
+        XCTAssertThrowsError(try table("last", transform: nil)) { error in
+            XCTAssertTrue((error as? MappingError)?.what.contains("copies the predictor unchanged") == true, "\(error)")
+        }
+    }
+
+    func testMoveWithoutLastIsAnError() {
+        XCTAssertThrowsError(try table("first", transform: "background_last")) { error in
+            XCTAssertTrue((error as? MappingError)?.what.contains("moves the background class") == true, "\(error)")
+        }
+    }
+
+    /// Every shipped table passes the check (detectron2 and mmdet move, the others do not).
+    func testShippedTablesDeclareTheirBackground() throws {
+        let folder = Fixtures.root.deletingLastPathComponent().appendingPathComponent("mappings").path
+        let catalog = try MappingCatalog(folder: folder)
+        XCTAssertEqual(try catalog.table("detectron2").semantics.backgroundClass, .last)
+        XCTAssertEqual(try catalog.table("mmdet").semantics.backgroundClass, .last)
+        XCTAssertEqual(try catalog.table("torchvision").semantics.backgroundClass, .first)
+        XCTAssertEqual(catalog.containerKeys, ["model", "state_dict", "model_state", "module"])
+    }
+}
