@@ -36,6 +36,8 @@ public enum Verifier {
         public let model: CanonicalModel
         public let layers: [Layer]
         public let diagnosis: String?
+        /// Head nodes whose tensors were checked by name and shape but that the pass does not run.
+        public let headsNotRun: [String]
         public let loadSeconds: Double
         public let forwardSeconds: Double
         public var passed: Bool { layers.allSatisfy { $0.report.passes } }
@@ -61,7 +63,7 @@ public enum Verifier {
         }
         let reports = Parity.compare(actual: features, expected: table, tolerance: request.tolerance)
         let layers = reports.map { Layer(name: $0.name, sourceName: expected[$0.name]?.key ?? $0.name, report: $0) }
-        return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports),
+        return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports), headsNotRun: reference.headsNotRun,
                        loadSeconds: loaded.timeIntervalSince(start), forwardSeconds: forwarded.timeIntervalSince(loaded))
     }
 
@@ -84,6 +86,7 @@ public enum Verifier {
             ("passed", .bool(outcome.passed)),
             ("layers", .array(outcome.layers.map(json))),
             ("diagnosis", outcome.diagnosis.map { .string($0) } ?? .null),
+            ("heads_not_run", .array(outcome.headsNotRun.map { .string($0) })),
             ("timings", .object([("load", .double(outcome.loadSeconds)), ("forward", .double(outcome.forwardSeconds))])),
             ("architecture", JSONValue(encoding: outcome.model.spec) ?? .string(outcome.model.spec.name)),
             ("convention", .string(outcome.model.convention)),

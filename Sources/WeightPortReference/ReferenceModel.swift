@@ -10,29 +10,24 @@ import WeightPortVocabulary
 /// load. Not safe to run concurrently with itself (it recycles its buffers between calls).
 public final class ReferenceModel {
     public let tree: ModelTree
-    private let stem: [NormalizedConvolution]
-    private let stemPool: MaxPool
-    private let stages: [[ReferenceBlock]]
-    private let pyramid: ReferencePyramid?
-    private let classifier: Linear?
+    /// One twin per node that has one, in the tree's order.
+    private let twins: [any RunnableNode]
     private let pool = BufferPool()
+    /// Paths of the head nodes the tree holds, checked by name and shape but not run by this pass.
+    public let headsNotRun: [String]
 
     /// Checks `stateDict` against every parameter of the tree, heads included (missing,
     /// unexpected, wrong shape), and folds norms.
     public init(tree: ModelTree, stateDict: StateDict) throws(LoadError) {
         let parameters = try ParameterSource(stateDict, expected: tree.parameters)
-        let spec = tree.spec
         self.tree = tree
-        stem = tree.stem.convs.map { NormalizedConvolution($0, parameters: parameters) }
-        stemPool = spec.stemPool == .pytorch
-            ? MaxPool(kernel: 3, stride: 2, padding: 1)
-            : MaxPool(kernel: 3, stride: 2, padding: 0, ceilMode: true)
-        stages = tree.stages.map { $0.map { ReferenceBlock($0, parameters: parameters) } }
-        pyramid = tree.featurePyramid.map { ReferencePyramid($0, parameters: parameters) }
-        classifier = tree.classifier.map {
-            Linear(inFeatures: $0.inFeatures, outFeatures: $0.classes,
-                   weight: parameters.floats($0.path + ".weight"), bias: parameters.floats($0.path + ".bias"))
+        var twins: [any RunnableNode] = []
+        var notRun: [String] = []
+        for node in tree.nodes {
+            if let twin = RunnableNodes.twin(of: node, parameters: parameters) { twins.append(twin) } else { notRun.append(node.path) }
         }
+        self.twins = twins
+        headsNotRun = notRun
         try ReferenceModel.useSingleThreadedBLAS()
     }
 
@@ -48,24 +43,9 @@ public final class ReferenceModel {
         guard input.channels == 3, input.height > 0, input.width > 0 else {
             throw .input(expected: "[N, 3, H, W]", found: input.shape)
         }
-        var features: [String: FeatureMap] = [:]
-        var x = input
-        for conv in stem { x = conv.apply(x, pool: pool, relu: true) }
-        x = stemPool.apply(x, pool: pool)
-        features[FeatureName.backbone[0]] = x
-        var stageOutputs: [FeatureMap] = []
-        for (index, blocks) in stages.enumerated() {
-            for block in blocks { x = block.apply(x, pool: pool) }
-            features[FeatureName.stage(index)] = x
-            stageOutputs.append(x)
-        }
-        if let pyramid {
-            for (name, level) in pyramid.apply(stageOutputs, pool: pool) { features[name] = level }
-        }
-        if let classifier {
-            features[FeatureName.logits] = classifier.apply(Linear.globalAveragePool(x), batch: x.batch, pool: pool)
-        }
-        return select(features)
+        var state = ForwardState(current: input, pool: pool)
+        for twin in twins { twin.run(&state) }
+        return select(state.features)
     }
 
     /// Forward pass on a Core tensor `[N, 3, H, W]`.
@@ -75,15 +55,9 @@ public final class ReferenceModel {
     }
 
     private func select(_ features: [String: FeatureMap]) -> [String: FeatureMap] {
-        var wanted = tree.spec.returnedFeatures.map(Set.init) ?? Set(features.keys)
-        if tree.spec.returnedFeatures == nil, tree.featurePyramid?.spec.onlyP2 == true {
-            wanted.subtract(["p3", "p4", "p5", "p6", "p7"])
-        }
+        let wanted = Set(tree.spec.returnedFeatures ?? tree.featureNames)
         return features.filter { wanted.contains($0.key) }
     }
-
-    /// Paths of the head nodes the tree holds, checked by name and shape but not run by this pass.
-    public var headsNotRun: [String] { tree.heads.map(\.path) }
 
     /// Floats the model's buffer pool holds (activations and scratch), for memory reports.
     public var pooledFloats: Int { pool.heldFloats }

@@ -61,6 +61,9 @@ enum ParityTable {
             ? "PASSED: \(outcome.layers.count) features within \(outcome.layers.first.map { String(format: "%g", $0.report.tolerance) } ?? "") of their range"
             : "FAILED: \(failed) of \(outcome.layers.count) features")
         if let diagnosis = outcome.diagnosis { lines.append("first divergence: \(diagnosis)") }
+        if !outcome.headsNotRun.isEmpty {
+            lines.append("heads checked by name and shape only (not run): " + outcome.headsNotRun.joined(separator: ", "))
+        }
         lines.append(String(format: "time: load %.3f s, forward %.3f s", outcome.loadSeconds, outcome.forwardSeconds))
         return lines.joined(separator: "\n")
     }
