@@ -1,3 +1,5 @@
+import COpenBLAS
+
 /// 2-D transposed convolution (NCHW, groups 1, dilation 1, no output padding) by `cblas_sgemm`
 /// + col2im, as PyTorch's `nn.ConvTranspose2d` and Caffe2's `ConvTranspose` compute it.
 ///
@@ -40,6 +42,9 @@ public struct ConvTranspose2d: Sendable {
         if let bias, bias.count != outChannels {
             throw .shapeMismatch("ConvTranspose2d bias has \(bias.count) values, \(outChannels) output channels need as many")
         }
+        // Loaded (once, single-threaded) here so that `apply` cannot meet a missing library:
+        // `Gemm` calls straight into it.
+        guard wp_blas_load() == 0 else { throw .blas(String(cString: wp_blas_error())) }
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel

@@ -13,6 +13,8 @@ public enum HeadOpError: Error, Sendable, Equatable {
     case invalidBox(index: Int, reason: String)
     /// An input map or parameter does not have the shape the op needs.
     case shapeMismatch(String)
+    /// The BLAS library that `ConvTranspose2d` multiplies with could not be loaded.
+    case blas(String)
 }
 
 extension HeadOpError: Diagnostic {
@@ -21,6 +23,7 @@ extension HeadOpError: Diagnostic {
         case .invalidSetting(let message): return "invalid setting: \(message)"
         case .invalidBox(_, let reason): return "invalid box: \(reason)"
         case .shapeMismatch(let message): return "shape mismatch: \(message)"
+        case .blas(let message): return message
         }
     }
 
