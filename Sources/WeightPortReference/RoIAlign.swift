@@ -79,8 +79,9 @@ public struct RoIAlign: Sendable {
             throw .shapeMismatch("RoIAlign output map \(output.shape) does not fit \(boxes.count) boxes of \(x.channels) channels")
         }
         if boxes.isEmpty { return }
-        guard x.height > 0, x.width > 0, x.channels > 0 else {
-            throw .shapeMismatch("RoIAlign needs a non-empty feature map, got \(x.shape)")
+        // Tap positions are stored as Int32 (half the memory of Int in the per-box tables).
+        guard x.height > 0, x.width > 0, x.channels > 0, x.planeSize <= Int(Int32.max) else {
+            throw .shapeMismatch("RoIAlign needs a non-empty feature map with planes under 2^31 pixels, got \(x.shape)")
         }
         for (index, box) in boxes.enumerated() {
             try box.validate(index: index, batch: x.batch)
