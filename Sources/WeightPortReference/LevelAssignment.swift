@@ -10,8 +10,8 @@ import Foundation
 /// | rule | size `s` | level | source |
 /// |---|---|---|---|
 /// | `detectron` | `sqrt((x2-x1+1)·(y2-y1+1))` | `floor(k0 + log2(s/s0 + 1e-6))` | Detectron `modeling/FPN.py` `map_rois_to_fpn_levels` + `utils/boxes.py` `boxes_area`; same in Detectron.pytorch `lib/utils/fpn.py` and maskrcnn-benchmark `modeling/poolers.py` `LevelMapper` (`BoxList.area()` with `TO_REMOVE = 1`) |
-/// | `torchvision` | `sqrt((x2-x1)·(y2-y1))` | `floor(k0 + log2(s/s0) + 1e-6)` (eps outside the log) | torchvision ≥ 0.8 `ops/poolers.py` `LevelMapper` (0.29.2 read); older releases had the eps inside |
-/// | `detectron2` | `sqrt((x2-x1)·(y2-y1))` | `floor(k0 + log2(s/s0 + 1e-8))` | detectron2 `modeling/poolers.py` `assign_boxes_to_levels` (the first release used `sys.float_info.epsilon` instead of 1e-8) |
+/// | `torchvision` | `sqrt((x2-x1)·(y2-y1))` | `floor(k0 + log2(s/s0) + 1e-6)` (eps outside the log) | torchvision 0.29.2 `ops/poolers.py` `LevelMapper`; the older pytorch/vision@06177eec had the eps inside |
+/// | `detectron2` | `sqrt((x2-x1)·(y2-y1))` | `floor(k0 + log2(s/s0 + 1e-8))` | detectron2 `modeling/poolers.py` `assign_boxes_to_levels` @2bd05b4 (the early @04367a2 used `sys.float_info.epsilon`, 2.2e-16, instead of 1e-8) |
 /// | `mmdet` | `sqrt((x2-x1)·(y2-y1))` | `minLevel + floor(log2(s/56 + 1e-6))` (`finest_scale`, 0-based index) | mmdet 3.x `roi_extractors/single_level_roi_extractor.py` `map_roi_levels` |
 ///
 /// Every level is then clamped to `[minLevel, maxLevel]` (the pooled pyramid's levels; P2–P5 in
