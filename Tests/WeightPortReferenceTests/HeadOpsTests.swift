@@ -110,6 +110,18 @@ final class HeadOpsTests: XCTestCase {
         XCTAssertEqual(Array(pooled.values()[12..<24]), direct.values())
     }
 
+    func testSingleLevelPoolerIsPlainRoIAlign() throws {
+        // C4 (res4, stride 16): one level, no rule applied, every box from that map.
+        let res4 = FeatureMap(values: NaiveOps.random(2 * 3 * 5 * 4, seed: 30), shape: [2, 3, 5, 4])
+        let boxes = [RoIBox(batchIndex: 1, x1: 3, y1: 2, x2: 900, y2: 700), RoIBox(x1: 10, y1: 10, x2: 12, y2: 11)]
+        let pooler = try MultiLevelRoIAlign(outputSize: 14, samplingRatio: 0, aligned: true,
+                                            assignment: LevelAssignment(rule: .detectron2, minLevel: 4, maxLevel: 4))
+        let (pooled, levels) = try pooler.apply([res4], boxes: boxes, pool: BufferPool())
+        XCTAssertEqual(levels, [4, 4])
+        let direct = try RoIAlign(outputSize: 14, spatialScale: 1 / 16, samplingRatio: 0, aligned: true)
+        XCTAssertEqual(pooled.values(), try direct.apply(res4, boxes: boxes, pool: BufferPool()).values())
+    }
+
     func testConvTransposeMatchesDirectDefinition() throws {
         // out[o, iy·s − p + ky, ix·s − p + kx] += x[i, iy, ix] · w[i, o, ky, kx], summed in Double.
         for (shape, out, k, s, p) in [([2, 3, 5, 4], 4, 3, 2, 1), ([1, 2, 3, 3], 3, 5, 3, 2), ([1, 4, 6, 5], 2, 1, 1, 0)] {
