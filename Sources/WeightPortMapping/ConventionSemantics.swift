@@ -23,11 +23,13 @@ public struct ConventionSemantics: Sendable, Codable, Equatable {
     public var pickle: PickleLayout?
     /// Whether the framework's models can hold GroupNorm layers under these names.
     public var groupNorm: Bool?
+    /// What the framework's detection heads compute (the table's `heads:` section).
+    public var heads: HeadSemantics?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case strideInFirst1x1 = "stride_in_1x1", pool1, stemConvBias = "stem_conv_bias", norm, normEps = "norm_eps"
         case inputChannels = "input_channels", pixelScale = "pixel_scale", pixelMean = "pixel_mean", pixelStd = "pixel_std"
-        case backgroundClass = "background_class", checkpoint, pickle, groupNorm = "group_norm"
+        case backgroundClass = "background_class", checkpoint, pickle, groupNorm = "group_norm", heads
     }
 
     public init() {}

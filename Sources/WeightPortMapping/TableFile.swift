@@ -60,11 +60,16 @@ struct TableFile {
         // The basic resolver tags every scalar as a string; numbers are parsed where expected.
         guard let root = try Yams.compose(yaml: text, .basic) else { throw ShapeError(reason: "the file is empty") }
         let top = try YAMLFields(root, at: "the table")
-        try top.allow(["convention", "description", "semantics", "rules", "features", "unused", "flags", "optional_prefixes",
-                       "containers"])
+        try top.allow(["convention", "description", "semantics", "heads", "rules", "features", "unused", "flags",
+                       "optional_prefixes", "containers"])
         convention = try top.string("convention")
         description = try top.optionalString("description")
-        semantics = try top.node("semantics").map { try TableFile.semantics($0) }
+        var semantics = try top.node("semantics").map { try TableFile.semantics($0) }
+        if let heads = try top.node("heads").map({ try TableFile.heads($0) }) {
+            semantics = semantics ?? ConventionSemantics()
+            semantics?.heads = heads
+        }
+        self.semantics = semantics
         rules = try top.list("rules").enumerated().map { try TableFile.row($1, at: "rules[\($0 + 1)]") }
         features = try top.optionalList("features")?.enumerated().map { try TableFile.row($1, at: "features[\($0 + 1)]") }
         unused = try top.optionalList("unused")?.enumerated().map { i, node in
@@ -118,10 +123,40 @@ struct TableFile {
                    when: try fields.terms("when"), unless: try fields.terms("unless"))
     }
 
+    static func heads(_ node: Node) throws -> HeadSemantics {
+        let fields = try YAMLFields(node, at: "heads")
+        typealias Key = HeadSemantics.CodingKeys
+        try fields.allow(Set(Key.allCases.map(\.rawValue)))
+        var h = HeadSemantics()
+        h.roiAlign = try fields.optionalTerm(Key.roiAlign.rawValue)
+        h.levelRule = try fields.optionalTerm(Key.levelRule.rawValue)
+        h.keypointUpsampling = try fields.optionalTerm(Key.keypointUpsampling.rawValue)
+        h.rpnActivation = try fields.optionalTerm(Key.rpnActivation.rawValue)
+        h.canonicalScale = try fields.optionalDouble(Key.canonicalScale.rawValue)
+        h.canonicalLevel = try fields.optionalDouble(Key.canonicalLevel.rawValue).map { Int($0) }
+        h.agnosticBoxRows = try fields.optionalDouble(Key.agnosticBoxRows.rawValue).map { Int($0) }
+        for key in [Key.box, .mask, .keypoint, .c4] {
+            guard let value = fields.node(key.rawValue) else { continue }
+            let pooler = try YAMLFields(value, at: "heads." + key.rawValue)
+            try pooler.allow(["resolution", "sampling_ratio"])
+            guard let resolution = try pooler.optionalDouble("resolution"), let ratio = try pooler.optionalDouble("sampling_ratio") else {
+                throw ShapeError(reason: "heads.\(key.rawValue) needs resolution and sampling_ratio\(fields.line(of: key.rawValue))")
+            }
+            let spec = HeadSemantics.Pooler(resolution: Int(resolution), samplingRatio: Int(ratio))
+            switch key {
+            case .box: h.box = spec
+            case .mask: h.mask = spec
+            case .keypoint: h.keypoint = spec
+            default: h.c4 = spec
+            }
+        }
+        return h
+    }
+
     static func semantics(_ node: Node) throws -> ConventionSemantics {
         let fields = try YAMLFields(node, at: "semantics")
         typealias Key = ConventionSemantics.CodingKeys
-        try fields.allow(Set(Key.allCases.map(\.rawValue)))
+        try fields.allow(Set(Key.allCases.map(\.rawValue).filter { $0 != Key.heads.rawValue }))
         var s = ConventionSemantics()
         s.strideInFirst1x1 = try fields.optionalBool(Key.strideInFirst1x1.rawValue)
         s.pool1 = try fields.optionalTerm(Key.pool1.rawValue)
