@@ -3,6 +3,7 @@ import WeightPortCore
 import WeightPortMapping
 import WeightPortModels
 import WeightPortReference
+import WeightPortVocabulary
 
 /// `weightport verify`: runs the reference forward pass on the hub weights with the source
 /// convention's semantics and compares every recorded activation, feature by feature.
@@ -16,6 +17,9 @@ public enum Verifier {
         /// Source tensors left out on purpose (by source name); any other tensor no part of the
         /// model consumes fails the verification before it runs.
         public var drop = NamePatternList()
+        /// `--boxes`: an N×4 array of boxes to run the RoI heads on; nil runs the backbone, the
+        /// pyramid and the RPN only.
+        public var boxes: String?
 
         public init(weights: String, input: String, expect: String) {
             self.weights = weights
@@ -36,8 +40,11 @@ public enum Verifier {
         public let model: CanonicalModel
         public let layers: [Layer]
         public let diagnosis: String?
-        /// Head nodes whose tensors were checked by name and shape but that the pass does not run.
+        /// Nodes whose tensors were checked by name and shape but that the pass did not run
+        /// (RoI heads without `--boxes`).
         public let headsNotRun: [String]
+        /// How the heads pooled and upsampled, when they ran.
+        public let headSettings: HeadSettings?
         public let loadSeconds: Double
         public let forwardSeconds: Double
         public var passed: Bool { layers.allSatisfy { $0.report.passes } }
@@ -51,19 +58,25 @@ public enum Verifier {
         let tree = try FileError.attributing(to: request.weights) { try model.tree }
         let weights = try checkedWeights(model, tree: tree, drop: request.drop)
         let reference = try FileError.attributing(to: request.weights) { try ReferenceModel(tree: tree, stateDict: weights) }
+        let heads = try request.boxes.map { HeadRunSettings.settings(model.semantics.heads, boxes: try HeadRunSettings.boxes(path: $0)) }
         let loaded = Date()
-        let features = try FileError.attributing(to: request.input) { try reference.forward(input) }
+        let features = try FileError.attributing(to: request.input) { try reference.forward(input, heads: heads) }
         let forwarded = Date()
+        let notRun = reference.notRun(heads: heads)
+        for name in expected.keys where features[name] == nil && FeatureName.heads.contains(name) {
+            let needs = notRun.isEmpty ? "a head this model does not have" : "--boxes (the RoI heads run on given boxes)"
+            throw FileError(path: request.expect, underlying: VerificationError.input("'\(name)' needs \(needs)"))
+        }
         var table: [String: (values: [Float], shape: [Int])] = [:]
         for (canonical, entry) in expected { table[canonical] = (entry.tensor.floats(), entry.tensor.shape) }
-        // Classifier logits are [N, C, 1, 1] here; frameworks record them as [N, C].
-        if let logits = features["logits"], let want = table["logits"], want.shape == [logits.batch, logits.channels],
-           logits.height == 1, logits.width == 1 {
-            table["logits"] = (want.values, logits.shape)
+        // Vectors (logits, box features, scores) are [N, C, 1, 1] here; frameworks record [N, C].
+        for (name, want) in table {
+            guard let map = features[name], map.height == 1, map.width == 1, want.shape == [map.batch, map.channels] else { continue }
+            table[name] = (want.values, map.shape)
         }
         let reports = Parity.compare(actual: features, expected: table, tolerance: request.tolerance)
         let layers = reports.map { Layer(name: $0.name, sourceName: expected[$0.name]?.key ?? $0.name, report: $0) }
-        return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports), headsNotRun: reference.headsNotRun,
+        return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports), headsNotRun: notRun, headSettings: heads,
                        loadSeconds: loaded.timeIntervalSince(start), forwardSeconds: forwarded.timeIntervalSince(loaded))
     }
 

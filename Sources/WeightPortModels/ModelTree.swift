@@ -39,7 +39,13 @@ public struct ModelTree: Sendable {
         let stageChannels = (0..<4).map(spec.outputChannels(stage:))
         featurePyramid = spec.fpn.map { FeaturePyramid(spec: $0, stageChannels: stageChannels) }
         classifier = spec.classes.map { Classifier(path: "linear", inFeatures: stageChannels[3], classes: $0) }
-        heads = spec.heads.nodes
+        var heads = spec.heads.nodes
+        if spec.body == .c4, spec.heads.boxPredictor != nil || spec.heads.mask != nil {
+            // Before the predictor and mask head, which read what it computes.
+            let firstReader = heads.firstIndex { $0 is BoxPredictor || $0 is MaskHead } ?? heads.count
+            heads.insert(C4RoIHead(blocks: stages[3]), at: firstReader)
+        }
+        self.heads = heads
     }
 
     /// Canonical prefix of stage `index` (res2 = 0).

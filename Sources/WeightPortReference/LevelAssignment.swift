@@ -1,4 +1,5 @@
 import Foundation
+import WeightPortVocabulary
 
 /// The FPN level a box is pooled from (FPN paper, eq. 1), in each framework's own arithmetic.
 ///
@@ -18,13 +19,8 @@ import Foundation
 /// every standard config). A zero-area box has `s = 0`, so the log is −∞ (or very negative) and it
 /// goes to `minLevel`, as in the frameworks.
 public struct LevelAssignment: Sendable, Equatable {
-    /// Whose arithmetic to use.
-    public enum Rule: String, Sendable, CaseIterable, Codable {
-        case detectron
-        case torchvision
-        case detectron2
-        case mmdet
-    }
+    /// Whose arithmetic to use (the vocabulary's term, as tables spell it).
+    public typealias Rule = LevelRule
 
     public let rule: Rule
     /// Finest pooled level (2 for P2).

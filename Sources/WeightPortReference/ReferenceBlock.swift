@@ -16,7 +16,7 @@ struct ReferenceBlock: RunnableNode {
         emits = block.emits
     }
 
-    func run(_ state: inout ForwardState) {
+    func run(_ state: inout ForwardState) throws(LoadError) {
         state.current = apply(state.current, pool: state.pool)
         for name in emits { state.features[name] = state.current }
     }

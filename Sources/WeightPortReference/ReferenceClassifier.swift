@@ -11,7 +11,7 @@ struct ReferenceClassifier: RunnableNode {
         emits = classifier.emits
     }
 
-    func run(_ state: inout ForwardState) {
+    func run(_ state: inout ForwardState) throws(LoadError) {
         let x = state.current
         let logits = linear.apply(Linear.globalAveragePool(x), batch: x.batch, pool: state.pool)
         for name in emits { state.features[name] = logits }

@@ -18,7 +18,7 @@ struct ReferencePyramid: RunnableNode {
         p7 = pyramid.p7.map { NormalizedConvolution($0, parameters: parameters) }
     }
 
-    func run(_ state: inout ForwardState) {
+    func run(_ state: inout ForwardState) throws(LoadError) {
         let stages = (0..<4).compactMap { state.features[FeatureName.stage($0)] }
         for (name, level) in apply(stages, pool: state.pool) { state.features[name] = level }
     }

@@ -16,7 +16,7 @@ struct ReferenceStem: RunnableNode {
         emits = stem.emits
     }
 
-    func run(_ state: inout ForwardState) {
+    func run(_ state: inout ForwardState) throws(LoadError) {
         var x = state.current
         for conv in convs { x = conv.apply(x, pool: state.pool, relu: true) }
         state.current = pool.apply(x, pool: state.pool)

@@ -7,18 +7,26 @@ struct ForwardState {
     var current: FeatureMap
     var features: [String: FeatureMap] = [:]
     let pool: BufferPool
+    /// How heads pool and upsample, and the boxes they run on; nil: heads that pool RoIs skip.
+    let heads: HeadSettings?
 }
 
 /// The runnable twin of a `ModelNode`: its parameters folded and ready, and how it computes.
 protocol RunnableNode {
-    func run(_ state: inout ForwardState)
+    func run(_ state: inout ForwardState) throws(LoadError)
+    /// Whether it runs only on boxes (RoI heads); such twins skip when the pass has none.
+    var needsBoxes: Bool { get }
+}
+
+extension RunnableNode {
+    var needsBoxes: Bool { false }
 }
 
 /// Which twin runs each node kind: a new node kind is one Models file, one twin file and one
-/// line here. Node kinds with no twin (the detection heads, for now) are checked by name and
-/// shape but not run; `ReferenceModel.headsNotRun` lists them.
+/// line here. A node kind with no twin would be checked by name and shape but not run;
+/// `ReferenceModel.notRun` lists such nodes.
 enum RunnableNodes {
-    typealias Factory = @Sendable (any ModelNode, ParameterSource) -> (any RunnableNode)?
+    typealias Factory = @Sendable (any ModelNode, ParameterSource) throws(LoadError) -> (any RunnableNode)?
 
     static let factories: [ObjectIdentifier: Factory] = [
         ObjectIdentifier(Stem.self): { node, parameters in (node as? Stem).map { ReferenceStem($0, parameters: parameters) } },
@@ -31,10 +39,31 @@ enum RunnableNodes {
         ObjectIdentifier(Classifier.self): { node, parameters in
             (node as? Classifier).map { ReferenceClassifier($0, parameters: parameters) }
         },
+        ObjectIdentifier(RPNHead.self): { node, parameters in
+            (node as? RPNHead).map { ReferenceRPNHead($0, parameters: parameters) }
+        },
+        ObjectIdentifier(BoxHead.self): { node, parameters in
+            (node as? BoxHead).map { ReferenceBoxHead($0, parameters: parameters) }
+        },
+        ObjectIdentifier(C4RoIHead.self): { node, parameters in
+            (node as? C4RoIHead).map { ReferenceC4Head($0, parameters: parameters) }
+        },
+        ObjectIdentifier(BoxPredictor.self): { node, parameters in
+            (node as? BoxPredictor).map { ReferenceBoxPredictor($0, parameters: parameters) }
+        },
+        ObjectIdentifier(MaskHead.self): { node, parameters throws(LoadError) in
+            guard let node = node as? MaskHead else { return nil }
+            return try ReferenceMaskHead(node, parameters: parameters)
+        },
+        ObjectIdentifier(KeypointHead.self): { node, parameters throws(LoadError) in
+            guard let node = node as? KeypointHead else { return nil }
+            return try ReferenceKeypointHead(node, parameters: parameters)
+        },
     ]
 
     /// The twin of `node`, nil when its kind has none.
-    static func twin(of node: any ModelNode, parameters: ParameterSource) -> (any RunnableNode)? {
-        factories[ObjectIdentifier(type(of: node))]?(node, parameters)
+    static func twin(of node: any ModelNode, parameters: ParameterSource) throws(LoadError) -> (any RunnableNode)? {
+        guard let factory = factories[ObjectIdentifier(type(of: node))] else { return nil }
+        return try factory(node, parameters)
     }
 }

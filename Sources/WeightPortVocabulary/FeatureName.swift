@@ -6,8 +6,14 @@ public enum FeatureName {
     public static let pyramid = ["p2", "p3", "p4", "p5", "p6", "p7"]
     public static let logits = "logits"
 
-    /// Every backbone, pyramid and classifier feature in computation order.
-    public static let computationOrder = backbone + pyramid + [logits]
+    /// Detection head outputs on the given boxes (`--boxes`) and the RPN's per-level maps; the
+    /// CLI contract of `verify` (README): arrays in the hub's layout, background first.
+    public static let heads = pyramid.flatMap { ["rpn.objectness.\($0)", "rpn.deltas.\($0)"] }
+        + ["rpn.objectness", "rpn.deltas", "box.pooled", "box.features", "box.cls_score", "box.bbox_pred",
+           "mask.pooled", "mask.logits", "keypoint.pooled", "keypoint.logits"]
+
+    /// Every feature in computation order: backbone, pyramid, classifier, heads.
+    public static let computationOrder = backbone + pyramid + [logits] + heads
 
     /// Stage feature of stage index `i` (res2 = 0).
     public static func stage(_ index: Int) -> String { "res\(index + 2)" }
