@@ -91,7 +91,7 @@ public enum CanonicalModelLoader {
         if let named {
             guard named.blocksPerStage == spec.blocksPerStage, named.block == spec.block, named.groups == spec.groups else {
                 throw ConversionError.architectureMismatch(
-                    "--arch \(options.arch ?? "") has blocks \(named.blocksPerStage) (\(named.block.rawValue), groups \(named.groups)), "
+                    "the architecture \(options.arch ?? "") has blocks \(named.blocksPerStage) (\(named.block.rawValue), groups \(named.groups)), "
                     + "the file has \(spec.blocksPerStage) (\(spec.block.rawValue), groups \(spec.groups))")
             }
             spec.body = named.body == .c5 && spec.body != .c5 ? spec.body : named.body

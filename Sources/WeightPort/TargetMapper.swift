@@ -94,7 +94,7 @@ public enum TargetMapper {
 
     static func swapStemChannels(_ weights: inout CanonicalWeights) throws {
         guard let conv = weights.tensors["stem.conv1.weight"], conv.rank == 4, conv.shape[1] == 3 else {
-            throw ConversionError.invalidOption("--swap-input-channels needs a stem conv with 3 input channels")
+            throw ConversionError.invalidOption("swapping input channels needs a stem conv with 3 input channels")
         }
         let values = conv.floats()
         let (out, k) = (conv.shape[0], conv.shape[2] * conv.shape[3])

@@ -64,7 +64,7 @@ public enum Verifier {
         let forwarded = Date()
         let notRun = reference.notRun(heads: heads)
         for name in expected.keys where features[name] == nil && FeatureName.heads.contains(name) {
-            let needs = notRun.isEmpty ? "a head this model does not have" : "--boxes (the RoI heads run on given boxes)"
+            let needs = notRun.isEmpty ? "a head this model does not have" : "boxes to run the RoI heads on"
             throw FileError(path: request.expect, underlying: VerificationError.input("'\(name)' needs \(needs)"))
         }
         var table: [String: (values: [Float], shape: [Int])] = [:]

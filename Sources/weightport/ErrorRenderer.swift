@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeightPort
 import WeightPortCore
+import WeightPortMapping
 
 /// The one place errors become text: `weightport: <file>: <what> (<where>)` on stderr, exit 1.
 ///
@@ -42,6 +43,14 @@ enum ErrorRenderer {
             return " (--drop PATTERN leaves source tensors out, --allow-missing PATTERN accepts missing target tensors)"
         }
         if case .destinationExists? = diagnostic as? ConversionError { return " (use --force to replace it)" }
+        switch diagnostic as? DetectionError {
+        case .noConvention?: return "; name one with --from"
+        case .ambiguous?: return "; choose with --from"
+        default: break
+        }
+        if let error = diagnostic as? VerificationError, case .input(let message) = error, message.hasSuffix("boxes to run the RoI heads on") {
+            return " (--boxes B)"
+        }
         return ""
     }
 
