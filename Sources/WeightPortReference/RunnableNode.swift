@@ -28,38 +28,28 @@ extension RunnableNode {
 enum RunnableNodes {
     typealias Factory = @Sendable (any ModelNode, ParameterSource) throws(LoadError) -> (any RunnableNode)?
 
-    static let factories: [ObjectIdentifier: Factory] = [
-        ObjectIdentifier(Stem.self): { node, parameters in (node as? Stem).map { ReferenceStem($0, parameters: parameters) } },
-        ObjectIdentifier(ResidualBlock.self): { node, parameters in
-            (node as? ResidualBlock).map { ReferenceBlock($0, parameters: parameters) }
-        },
-        ObjectIdentifier(FeaturePyramid.self): { node, parameters in
-            (node as? FeaturePyramid).map { ReferencePyramid($0, parameters: parameters) }
-        },
-        ObjectIdentifier(Classifier.self): { node, parameters in
-            (node as? Classifier).map { ReferenceClassifier($0, parameters: parameters) }
-        },
-        ObjectIdentifier(RPNHead.self): { node, parameters in
-            (node as? RPNHead).map { ReferenceRPNHead($0, parameters: parameters) }
-        },
-        ObjectIdentifier(BoxHead.self): { node, parameters in
-            (node as? BoxHead).map { ReferenceBoxHead($0, parameters: parameters) }
-        },
-        ObjectIdentifier(C4RoIHead.self): { node, parameters in
-            (node as? C4RoIHead).map { ReferenceC4Head($0, parameters: parameters) }
-        },
-        ObjectIdentifier(BoxPredictor.self): { node, parameters in
-            (node as? BoxPredictor).map { ReferenceBoxPredictor($0, parameters: parameters) }
-        },
-        ObjectIdentifier(MaskHead.self): { node, parameters throws(LoadError) in
-            guard let node = node as? MaskHead else { return nil }
-            return try ReferenceMaskHead(node, parameters: parameters)
-        },
-        ObjectIdentifier(KeypointHead.self): { node, parameters throws(LoadError) in
-            guard let node = node as? KeypointHead else { return nil }
-            return try ReferenceKeypointHead(node, parameters: parameters)
-        },
-    ]
+    static let factories: [ObjectIdentifier: Factory] = Dictionary(uniqueKeysWithValues: [
+        entry(Stem.self) { ReferenceStem($0, parameters: $1) },
+        entry(ResidualBlock.self) { ReferenceBlock($0, parameters: $1) },
+        entry(FeaturePyramid.self) { ReferencePyramid($0, parameters: $1) },
+        entry(Classifier.self) { ReferenceClassifier($0, parameters: $1) },
+        entry(RPNHead.self) { ReferenceRPNHead($0, parameters: $1) },
+        entry(BoxHead.self) { ReferenceBoxHead($0, parameters: $1) },
+        entry(C4RoIHead.self) { ReferenceC4Head($0, parameters: $1) },
+        entry(BoxPredictor.self) { ReferenceBoxPredictor($0, parameters: $1) },
+        entry(MaskHead.self) { node, parameters throws(LoadError) in try ReferenceMaskHead(node, parameters: parameters) },
+        entry(KeypointHead.self) { node, parameters throws(LoadError) in try ReferenceKeypointHead(node, parameters: parameters) },
+    ])
+
+    /// The registry entry building `Node`'s twin.
+    private static func entry<Node: ModelNode>(
+        _ kind: Node.Type, _ build: @escaping @Sendable (Node, ParameterSource) throws(LoadError) -> any RunnableNode
+    ) -> (ObjectIdentifier, Factory) {
+        (ObjectIdentifier(kind), { node, parameters throws(LoadError) in
+            guard let node = node as? Node else { return nil }
+            return try build(node, parameters)
+        })
+    }
 
     /// The twin of `node`, nil when its kind has none.
     static func twin(of node: any ModelNode, parameters: ParameterSource) throws(LoadError) -> (any RunnableNode)? {
