@@ -105,6 +105,43 @@ final class DeformableConvolutionTests: XCTestCase {
         }
     }
 
+    /// `DeformableLayer` (offset conv, split, deformable conv, folded BatchNorm, residual, ReLU) on
+    /// every case, against torchvision's output put through the same BatchNorm, residual and ReLU
+    /// in Double. Tolerance as for the whole layer above: 1e-4 of the range.
+    func testDeformableLayerWithNormResidualAndReLU() throws {
+        for (index, name) in Self.caseNames.enumerated() {
+            let c = try Case(name)
+            let input = try c.map("input"), expected = try XCTUnwrap(c.tensors["output"])
+            let seed = UInt64(1200 + 10 * index)
+            let norm = FoldedNorm(weight: NaiveOps.random(c.outChannels, seed: seed).map { $0 * 0.5 + 1 },
+                                  bias: NaiveOps.random(c.outChannels, seed: seed + 1),
+                                  runningMean: NaiveOps.random(c.outChannels, seed: seed + 2),
+                                  runningVar: NaiveOps.random(c.outChannels, seed: seed + 3).map { $0 * 0.4 + 1 }, eps: 1e-5)
+            let residual = NaiveOps.random(expected.shape.reduce(1, *), seed: seed + 4)
+            let layer = try DeformableLayer(
+                inChannels: input.channels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride,
+                padding: c.padding, dilation: c.dilation, groups: c.groups, deformableGroups: c.deformableGroups,
+                split: c.modulated ? .thirds : nil, offsetWeights: try XCTUnwrap(c.tensors["offset_conv.weight"]).floats(),
+                offsetBias: try XCTUnwrap(c.tensors["offset_conv.bias"]).floats(),
+                weights: try XCTUnwrap(c.tensors["weight"]).floats(), norm: norm)
+            let output = try layer.apply(input, pool: BufferPool(), residual: FeatureMap(values: residual, shape: expected.shape),
+                                         relu: true)
+            let plane = expected.shape[2] * expected.shape[3]
+            let reference = expected.floats().enumerated().map { i, v -> Float in
+                let channel = i / plane % c.outChannels
+                return max(v * norm.scale[channel] + norm.shift[channel] + residual[i], 0)
+            }
+            let report = Parity.compare(name: name, actual: output.values(), shape: output.shape, expected: reference,
+                                        expectedShape: expected.shape)
+            XCTAssertTrue(report.passes, report.description)
+        }
+        XCTAssertThrowsError(try DeformableLayer(inChannels: 8, outChannels: 4, deformableGroups: 4, split: .maskrcnnBenchmark,
+                                                 offsetWeights: [Float](repeating: 0, count: 108 * 8 * 9),
+                                                 offsetBias: [Float](repeating: 0, count: 108),
+                                                 weights: [Float](repeating: 0, count: 4 * 8 * 9)),
+                             "maskrcnn-benchmark's split is refused for 4 groups at construction")
+    }
+
     /// Reading channel 2k as dx and 2k+1 as dy (the (x, y) order some re-implementations assume)
     /// must fail on every case: the check can catch the mistake it exists for.
     func testSwappedDyDxIsCaught() throws {
