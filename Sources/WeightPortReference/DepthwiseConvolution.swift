@@ -54,23 +54,52 @@ public struct DepthwiseConvolution: Sendable {
                 let filter = all.baseAddress! + o * k * k
                 for oy in 0..<outH {
                     let y0 = oy * s - p
-                    let kyStart = max(0, -y0), kyEnd = min(k, h - y0)
-                    for ox in 0..<outW {
-                        let x0 = ox * s - p
-                        let kxStart = max(0, -x0), kxEnd = min(k, w - x0)
-                        var sum: Float = 0
-                        if kyStart < kyEnd, kxStart < kxEnd {
-                            for ky in kyStart..<kyEnd {
-                                let row = input + (y0 + ky) * w + x0, taps = filter + ky * k
-                                for kx in kxStart..<kxEnd { sum += row[kx] * taps[kx] }
+                    let row = out + oy * outW
+                    row.update(repeating: 0, count: outW)
+                    // Tap by tap over the whole output row (vectorisable for stride 1): every output
+                    // still sums its in-image taps in (ky, kx) order.
+                    for ky in max(0, -y0)..<max(max(0, -y0), min(k, h - y0)) {
+                        let line = input + (y0 + ky) * w
+                        for kx in 0..<k {
+                            // Output columns whose input column ox·s − p + kx lies in [0, w).
+                            let first = max(0, (p - kx + s - 1) / s)
+                            let end = min(outW, (w - 1 + p - kx) >= 0 ? (w - 1 + p - kx) / s + 1 : 0)
+                            guard first < end else { continue }
+                            let tap = filter[ky * k + kx]
+                            let source = line + first * s - p + kx
+                            if s == 1 {
+                                Self.accumulate(row + first, tap: tap, source, count: end - first)
+                            } else {
+                                for ox in 0..<(end - first) { row[first + ox] += tap * source[ox * s] }
                             }
                         }
-                        let value = sum + b
-                        out[oy * outW + ox] = relu ? max(value, 0) : value
+                    }
+                    if relu {
+                        for ox in 0..<outW { row[ox] = max(row[ox] + b, 0) }
+                    } else if b != 0 {
+                        for ox in 0..<outW { row[ox] += b }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// `destination[i] += tap · source[i]` for `count` contiguous floats, eight lanes at a time
+    /// (the same float32 multiply and add per element as the scalar loop, so the same result).
+    @inline(__always)
+    static func accumulate(_ destination: UnsafeMutablePointer<Float>, tap: Float, _ source: UnsafePointer<Float>,
+                           count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let sum = UnsafeRawPointer(destination + i).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<Float>.self) * tap
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            destination[i] += tap * source[i]
+            i += 1
+        }
     }
 }
