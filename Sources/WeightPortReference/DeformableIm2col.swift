@@ -67,7 +67,9 @@ struct DeformableIm2col: Sendable {
     /// torchvision's `bilinear_interpolate` for deformable convolution, operation for operation.
     @inline(__always)
     static func bilinear(_ plane: UnsafePointer<Float>, height: Int, width: Int, y: Float, x: Float) -> Float {
-        if y <= -1 || Float(height) <= y || x <= -1 || Float(width) <= x { return 0 }
+        // torchvision: `if (h <= -1 || height <= h || w <= -1 || width <= w) return 0;` — written
+        // positively so that a NaN offset also reads 0 instead of reaching Int(NaN).
+        guard y > -1, y < Float(height), x > -1, x < Float(width) else { return 0 }
         let yLow = Int(y.rounded(.down)), xLow = Int(x.rounded(.down))
         let yHigh = yLow + 1, xHigh = xLow + 1
         let ly = y - Float(yLow), lx = x - Float(xLow)

@@ -262,6 +262,8 @@ final class DeformableConvolutionTests: XCTestCase {
             XCTAssertEqual(sample(1.5, 2.5), 0.25 * 6, "only the one inside neighbour, weight 0.25")
             XCTAssertEqual(sample(0.5, 1), 3.5, "interior: mean of 2 and 5")
             XCTAssertEqual(sample(1, 2), 6, "on the last pixel exactly")
+            XCTAssertEqual(sample(.nan, 1), 0, "a NaN offset reads 0 (and does not trap)")
+            XCTAssertEqual(sample(0, -.infinity), 0)
         }
     }
 
