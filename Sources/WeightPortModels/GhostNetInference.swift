@@ -74,8 +74,8 @@ extension GhostNetSpec {
     /// The first candidate width whose v1 table has these blocks (kernels compared where recorded).
     static func v1Width(of spec: GhostNetSpec) -> Double? {
         let named: [Double] = [0.5, 1.0, 1.3]
-        let coarse: [Double] = (2...80).map { Double($0) * 0.05 }
-        let fine: [Double] = (10...400).map { Double($0) * 0.01 }
+        let coarse: [Double] = (2...80).map { Double($0) / 20 }
+        let fine: [Double] = (10...400).map { Double($0) / 100 }
         let candidates = named + coarse + fine
         return candidates.first { width in
             let reference = v1(width: width)

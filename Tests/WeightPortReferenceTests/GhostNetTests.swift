@@ -40,6 +40,20 @@ final class GhostNetTests: XCTestCase {
         XCTAssertEqual(model.spec.detectionFeatures, ["c2": 2, "c3": 4, "c4": 6, "c5": 9])
     }
 
+    /// Two images at once give each image's own result (squeeze-excite pools per image, the
+    /// depthwise and concatenation index per image), bit for bit.
+    func testBatchOfTwoEqualsTwoSingleImages() throws {
+        let model = try ReferenceGhostNet(stateDict: try read("weights"))
+        let input = try XCTUnwrap(read("input")["input"]).floats()
+        let other = NaiveOps.random(input.count, seed: 1300)
+        let pair = try model.forward(FeatureMap(values: input + other, shape: [2, 3, 72, 56]))
+        let first = try XCTUnwrap(model.forward(FeatureMap(values: input, shape: [1, 3, 72, 56]))["c4"]).values()
+        let second = try XCTUnwrap(model.forward(FeatureMap(values: other, shape: [1, 3, 72, 56]))["c4"]).values()
+        XCTAssertEqual(try XCTUnwrap(pair["c4"]).values(), first + second)
+        XCTAssertEqual(try XCTUnwrap(pair["logits"]).shape, [2, 10, 1, 1])
+        XCTAssertThrowsError(try model.forward(FeatureMap(values: [Float](repeating: 0, count: 16), shape: [1, 1, 4, 4])))
+    }
+
     /// A GhostModule whose output width (7) is odd: `cat([x1, x2])` has 8 channels and the slice
     /// keeps 7. One 1×1 conv and one 3×3 depthwise conv: 1e-5 of the range.
     func testGhostModuleSlicesOddWidth() throws {
