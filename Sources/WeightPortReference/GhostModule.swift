@@ -1,33 +1,4 @@
-import WeightPortCore
 import WeightPortModels
-
-/// Why a GhostNet piece cannot be built from the given values, or an input cannot be run.
-public enum GhostNetError: Error, Sendable, Equatable {
-    /// The state dict is not a GhostNet v1 (missing, unexpected or mis-shaped tensors).
-    case architecture(ArchitectureError)
-    /// A piece's values do not have the counts its shape needs.
-    case parameter(String, reason: String)
-    /// The input is not an NCHW map with 3 channels.
-    case input(expected: String, found: [Int])
-    /// OpenBLAS could not be loaded.
-    case blas(String)
-}
-
-extension GhostNetError: Diagnostic {
-    public var what: String {
-        switch self {
-        case .architecture(let error): return error.what
-        case .parameter(let name, let reason): return "\(name): \(reason)"
-        case .input(let expected, let found): return "input must be \(expected), got shape \(found)"
-        case .blas(let message): return message
-        }
-    }
-
-    public var location: String? {
-        if case .parameter(let name, _) = self { return name }
-        return nil
-    }
-}
 
 /// GhostNet's Ghost module (timm `GhostModule`, huawei-noah `GhostModule`, ratio 2, `HEADS.md` §7.1):
 /// `x1 = act(bn(conv1x1(x)))` with `init = ceil(out / 2)` channels, `x2 = act(bn(dwconv3x3(x1)))`

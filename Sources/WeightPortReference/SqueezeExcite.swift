@@ -33,7 +33,7 @@ public struct SqueezeExcite: Sendable {
     public static func hardSigmoid(_ v: Float) -> Float { min(max(v + 3, 0), 6) / 6 }
 
     /// The per-image, per-channel gates `[N · channels]`.
-    public func gates(_ x: FeatureMap) -> [Float] {
+    func gates(_ x: FeatureMap) -> [Float] {
         let pooled = Linear.globalAveragePool(x)
         var result = [Float](repeating: 0, count: x.batch * channels)
         for image in 0..<x.batch {
