@@ -10,7 +10,9 @@ machine hits both alike; printed are each side's median and the median of the pe
 (WeightPort / torchvision, below 1 = faster).
 
 Also prints GhostNet's depthwise layers: `DepthwiseConvolution` (direct loop) against
-`Convolution(groups: c)` (one sgemm per channel) and PyTorch's depthwise `conv2d`.
+`Convolution(groups: c)` (one sgemm per channel) and PyTorch's depthwise `conv2d`; and the whole
+`ReferenceGhostNet` (ghostnet_100, 1x3x224x224, random weights) against timm's `ghostnet_100`,
+alternating passes as for the DCN layers.
 
 usage: python bench/dcn_speed.py [--wpbench PATH] [--pairs 10]
 """
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import time
 
+import timm
 import torch
 import torch.nn.functional as F
 from torchvision.ops import deform_conv2d
@@ -72,9 +75,21 @@ def bench_case(wpbench, name, channels, size, modulated, groups, pairs):
     arguments = [str(wpbench), "dcn", str(channels), str(size), "0", "--deformable-groups", str(groups), "--serve"]
     if not modulated:
         arguments.append("--v1")
+    return alternate(arguments, torch_layer(channels, size, modulated, groups), pairs,
+                     f"{name:>15} {channels:4d}x{size}x{size}", "torchvision deform_conv2d")
+
+
+def bench_ghostnet(wpbench, pairs):
+    model = timm.create_model("ghostnet_100").eval()
+    x = torch.randn(1, 3, 224, 224)
+    return alternate([str(wpbench), "ghostnet", "1.0", "224", "0", "--serve"], lambda: model(x), pairs,
+                     "ghostnet_100 1x3x224x224", "timm")
+
+
+def alternate(arguments, run, pairs, label, reference):
+    """Alternates single passes of `wpbench … --serve` and `run`; prints medians and the pair ratio."""
     process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "ready"
-    run = torch_layer(channels, size, modulated, groups)
     timed(run)  # warm-up
     ours, theirs = [], []
     for _ in range(pairs):
@@ -86,8 +101,8 @@ def bench_case(wpbench, name, channels, size, modulated, groups, pairs):
     process.stdout.read()
     process.wait()
     ratio = statistics.median(a / b for a, b in zip(ours, theirs))
-    print(f"{name:>15} {channels:4d}x{size}x{size}: WeightPort {statistics.median(ours):8.1f} ms, "
-          f"torchvision deform_conv2d {statistics.median(theirs):8.1f} ms, ratio {ratio:.2f}", flush=True)
+    print(f"{label}: WeightPort {statistics.median(ours):8.1f} ms, {reference} {statistics.median(theirs):8.1f} ms, "
+          f"ratio {ratio:.2f}", flush=True)
     return ratio
 
 
@@ -115,6 +130,7 @@ def main():
     print(f"geometric mean ratio {statistics.geometric_mean(ratios):.2f}")
     for case in DEPTHWISE:
         bench_depthwise(wpbench, *case)
+    bench_ghostnet(wpbench, 4 * args.pairs)
     return 0
 
 

@@ -6,8 +6,12 @@
 //   res4 256×50², res5 512×25².
 // usage: wpbench depthwise <channels> <size> <kernel> <stride> <runs>
 //   `DepthwiseConvolution` against `Convolution(groups: channels)` on the same map.
-// Both print one JSON object; --serve speaks the protocol of the model benchmark (see main.swift).
+// usage: wpbench ghostnet <width> <size> <runs> [--serve]
+//   `ReferenceGhostNet` (v1 table at `width`, 1000 classes) on a [1, 3, size, size] input, random weights.
+// Each prints one JSON object; --serve speaks the protocol of the model benchmark (see main.swift).
 import Foundation
+import WeightPortCore
+import WeightPortModels
 import WeightPortReference
 
 /// Deterministic values in [-scale, scale).
@@ -27,7 +31,13 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// Runs an op benchmark when the first argument names one; false otherwise.
 func runOpBench(_ arguments: [String]) throws -> Bool {
-    guard let mode = arguments.first, mode == "dcn" || mode == "depthwise" else { return false }
+    guard let mode = arguments.first, ["dcn", "depthwise", "ghostnet"].contains(mode) else { return false }
+    if mode == "ghostnet" {
+        guard arguments.count >= 4, let width = Double(arguments[1]), let size = Int(arguments[2]),
+              let runs = Int(arguments[3]) else { throw BenchError.usage }
+        try benchGhostNet(width: width, size: size, runs: runs, serve: arguments.contains("--serve"))
+        return true
+    }
     let numbers = arguments.dropFirst().compactMap { Int($0) }
     if mode == "depthwise" {
         guard numbers.count == 5 else { throw BenchError.usage }
@@ -87,4 +97,42 @@ func benchDepthwise(channels: Int, size: Int, kernel: Int, stride: Int, runs: In
     let groupedTime = median { _ = grouped.apply(input, pool: pool) }
     emit("{\"op\": \"depthwise\", \"channels\": \(channels), \"size\": \(size), \"kernel\": \(kernel), "
           + "\"stride\": \(stride), \"direct_ms\": \(directTime), \"grouped_sgemm_ms\": \(groupedTime)}")
+}
+
+func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
+    let spec = GhostNetSpec.v1(width: width)
+    var seed: UInt64 = 7
+    var dict = StateDict()
+    for (name, shape) in spec.parameterShapes {
+        seed += 1
+        let count = shape.reduce(1, *), fanIn = max(shape.dropFirst().reduce(1, *), 1)
+        let values: [Float]
+        if name.hasSuffix("running_var") || (name.hasSuffix(".weight") && shape.count == 1) {
+            values = randomValues(count, seed: seed, scale: 0.2).map { 1 + $0 }
+        } else if shape.count == 1 {
+            values = randomValues(count, seed: seed, scale: 0.1)
+        } else {
+            values = randomValues(count, seed: seed, scale: (6 / Float(fanIn)).squareRoot())
+        }
+        dict[name] = Tensor(float32: values, shape: shape)
+    }
+    let model = try ReferenceGhostNet(spec: spec, stateDict: dict)
+    let input = FeatureMap(values: randomValues(3 * size * size, seed: 99), shape: [1, 3, size, size])
+    _ = try model.forward(input)
+    var times: [Double] = []
+    func run() throws -> Double {
+        var features: [String: FeatureMap] = [:]
+        let time = try milliseconds { features = try model.forward(input) }
+        withExtendedLifetime(features) {}
+        times.append(time)
+        return time
+    }
+    if serve {
+        emit("ready")
+        while let line = readLine(), line == "run" { emit(String(try run())) }
+    } else {
+        for _ in 0..<runs { _ = try run() }
+    }
+    guard !times.isEmpty else { throw BenchError.usage }
+    emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2])}")
 }
