@@ -34,8 +34,11 @@ public struct DepthwiseConvolution: Sendable {
 
     public var outChannels: Int { channels * multiplier }
 
-    /// Output size along one axis (PyTorch's floor rule).
-    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+    /// Output size along one axis (PyTorch's floor rule); 0 when the kernel does not fit.
+    public func outputSize(_ size: Int) -> Int {
+        let span = size + 2 * padding - kernel
+        return span < 0 ? 0 : span / stride + 1
+    }
 
     /// `relu?(dwconv(x) + bias)`; `x` must have `channels` channels.
     public func apply(_ x: FeatureMap, pool: BufferPool, relu: Bool = false) -> FeatureMap {

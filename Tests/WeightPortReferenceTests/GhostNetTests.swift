@@ -155,6 +155,9 @@ final class GhostNetTests: XCTestCase {
             XCTAssertTrue(report.passes, report.description)
         }
         XCTAssertNil(DepthwiseConvolution(channels: 4, kernel: 3, padding: 1, weights: [1]), "wrong weight count")
+        let unpadded = DepthwiseConvolution(channels: 1, kernel: 5, padding: 0, weights: [Float](repeating: 1, count: 25))!
+        XCTAssertEqual(unpadded.apply(FeatureMap(values: [1, 2, 3, 4], shape: [1, 1, 2, 2]), pool: BufferPool()).shape,
+                       [1, 1, 0, 0], "a kernel larger than the padded map gives an empty map (PyTorch raises) instead of trapping")
     }
 
     func testHardSigmoid() {
