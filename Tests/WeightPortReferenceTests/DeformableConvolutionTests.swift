@@ -267,6 +267,37 @@ final class DeformableConvolutionTests: XCTestCase {
         }
     }
 
+    /// The production path (sampling table per deformable group, then applied per channel) against
+    /// the one-point `bilinear` rule, exactly: a 1×1 deformable conv with weight 1 outputs
+    /// `mask · bilinear(x, position + offset)`, here for offsets spanning the map and beyond, NaN,
+    /// and two deformable groups over four channels.
+    func testLoweringEqualsPointwiseRule() throws {
+        let (h, w) = (5, 6), channels = 4, groups = 2
+        let x = NaiveOps.random(channels * h * w, seed: 1400)
+        let identity = (0..<channels).flatMap { o in (0..<channels).map { i -> Float in i == o ? 1 : 0 } }
+        let dcn = try DeformableConvolution(inChannels: channels, outChannels: channels, kernel: 1,
+                                            deformableGroups: groups, weights: identity)
+        var offsets = NaiveOps.random(2 * groups * h * w, seed: 1401).map { $0 * 8 }
+        offsets[3] = .nan
+        offsets[7] = -1
+        offsets[8] = Float(h) - 1
+        let mask = NaiveOps.random(groups * h * w, seed: 1402).map { ($0 + 1) / 2 }
+        let output = try dcn.apply(FeatureMap(values: x, shape: [1, channels, h, w]),
+                                   offset: FeatureMap(values: offsets, shape: [1, 2 * groups, h, w]),
+                                   mask: FeatureMap(values: mask, shape: [1, groups, h, w]), pool: BufferPool()).values()
+        x.withUnsafeBufferPointer { input in
+            for c in 0..<channels {
+                let g = c / (channels / groups)
+                for p in 0..<(h * w) {
+                    let y = Float(p / w) + offsets[(2 * g) * h * w + p], xx = Float(p % w) + offsets[(2 * g + 1) * h * w + p]
+                    let expected = mask[g * h * w + p]
+                        * DeformableIm2col.bilinear(input.baseAddress! + c * h * w, height: h, width: w, y: y, x: xx)
+                    XCTAssertEqual(output[c * h * w + p], expected, "channel \(c) position \(p)")
+                }
+            }
+        }
+    }
+
     func testInvalidShapesThrow() throws {
         XCTAssertThrowsError(try DeformableConvolution(inChannels: 6, outChannels: 4, kernel: 3, deformableGroups: 4,
                                                        weights: [Float](repeating: 0, count: 4 * 6 * 9)))
