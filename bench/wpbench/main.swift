@@ -1,4 +1,5 @@
 // Times the reference forward pass on random weights; driven by bench/forward.py.
+// (`wpbench dcn …` and `wpbench depthwise …` time single ops instead: see OpBench.swift.)
 //
 // usage: wpbench <arch-name> <height> <width> <runs> [--classes N] [--stride-3x3] [--input file.f32] [--serve]
 //        wpbench headops <runs>   (the detection-head ops; see HeadOpsBench.swift)
@@ -129,7 +130,7 @@ func main() throws {
 }
 
 do {
-    try main()
+    if try !runOpBench(Array(CommandLine.arguments.dropFirst())) { try main() }
 } catch {
     FileHandle.standardError.write(Data("wpbench: \(error)\n".utf8))
     exit(2)
