@@ -53,6 +53,8 @@ public struct ArchitectureSpec: Sendable, Equatable {
     public var returnedFeatures: [String]?
     /// Detection heads (none for a backbone or classifier).
     public var heads = HeadsSpec()
+    /// Deformable 3×3 convs per stage; nil for none.
+    public var deformable: DeformableSpec?
 
     /// Output channels of stage `index` (res2 = 0).
     public func outputChannels(stage index: Int) -> Int { res2Channels << index }
@@ -84,6 +86,10 @@ public struct ArchitectureSpec: Sendable, Equatable {
         try require((body == .fpn) == (fpn != nil), "an FPN body needs exactly one fpn spec")
         try require(norm.kind != .group || norm.groups > 0, "GroupNorm needs positive groups")
         try require(body != .c4 || classes == nil, "a C4 body has no classifier")
+        if let deformable {
+            try require(deformable.stages.count == 4 && deformable.groups > 0, "deformable needs 4 stage flags and positive groups")
+            try require(block == .bottleneck || !deformable.stages.contains(true), "deformable convs need bottleneck blocks")
+        }
         try require(returnedFeatures?.allSatisfy(FeatureName.isKnown) ?? true,
                     "returnedFeatures must be among \(FeatureName.computationOrder)")
     }

@@ -12,10 +12,24 @@ public struct ResidualBlock: ModelNode, Equatable {
     public var shortcutPoolStride: Int
     /// The stage's feature (`res3`) when this is its last block.
     public var emits: [String] = []
+    /// conv2's offset conv when conv2 is deformable.
+    public var deformable: Deformable?
+
+    /// What makes conv2 deformable: its offset conv and how its rows split.
+    public struct Deformable: Sendable, Equatable {
+        public var offset: ConvolutionLayer
+        public var modulated: Bool
+        public var groups: Int
+    }
 
     public var inChannels: Int { convs.first?.inChannels ?? 0 }
     public var outChannels: Int { convs.last?.outChannels ?? 0 }
-    public var convolutions: [ConvolutionLayer] { convs + (shortcut.map { [$0] } ?? []) }
+    public var convolutions: [ConvolutionLayer] {
+        // detectron2's order: conv1, conv2_offset, conv2, conv3, shortcut.
+        var layers = convs
+        if let deformable { layers.insert(deformable.offset, at: 1) }
+        return layers + (shortcut.map { [$0] } ?? [])
+    }
     public var parameters: [ParameterSpec] { convolutions.flatMap(\.parameters) }
 }
 

@@ -30,7 +30,10 @@ enum RunnableNodes {
 
     static let factories: [ObjectIdentifier: Factory] = Dictionary(uniqueKeysWithValues: [
         entry(Stem.self) { ReferenceStem($0, parameters: $1) },
-        entry(ResidualBlock.self) { ReferenceBlock($0, parameters: $1) },
+        entry(ResidualBlock.self) { block, parameters throws(LoadError) in
+            if block.deformable == nil { return ReferenceBlock(block, parameters: parameters) }
+            return try ReferenceDeformableBlock(block, parameters: parameters)
+        },
         entry(FeaturePyramid.self) { ReferencePyramid($0, parameters: $1) },
         entry(Classifier.self) { ReferenceClassifier($0, parameters: $1) },
         entry(RPNHead.self) { ReferenceRPNHead($0, parameters: $1) },

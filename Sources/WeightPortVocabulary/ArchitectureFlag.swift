@@ -18,7 +18,8 @@ public enum ArchitectureFlag: String, VocabularyTerm {
     case retinanet
     /// The checkpoint is a detector (it has heads or a detection body), not a bare classifier.
     case detection
-    /// Pre-1.0 maskrcnn-benchmark / Detectron.pytorch module layout.
+    /// The convention's older module layout: pre-1.0 maskrcnn-benchmark / Detectron.pytorch,
+    /// mmdetection 1.x deformable convs (`conv2_offset`).
     case oldLayout = "old_layout"
     /// An ImageNet classifier's `pred` layer (Detectron's classification pickles).
     case predClassifier = "pred_classifier"
