@@ -1,0 +1,193 @@
+import Foundation
+import WeightPortCore
+import WeightPortMapping
+
+/// `weightport diff`: are two weight files — of any formats and naming conventions — the same
+/// model? Both are brought onto the hub and compared tensor by tensor in the form described by
+/// `EffectiveWeights`: renamed, reordered, background-moved, norm-folded and eps-rescaled
+/// copies of one model compare equal; anything else is reported with its size.
+public enum CheckpointDiff {
+    /// The default largest relative difference (see `TensorDifference.maxRelative`) a tensor may
+    /// have and still count as equal. Folding a norm in float32 — as every framework's
+    /// conversion script does — rounds each operand to 2⁻²⁴ relative and a few operations per
+    /// value stay within ~1e-6 of the tensor's largest magnitude (the fixtures measure below
+    /// 3e-7); 1e-5 leaves room for that and is far below any change that alters a model.
+    public static let defaultTolerance = 1e-5
+
+    /// What to compare.
+    public struct Request: Sendable {
+        public var a: String
+        public var b: String
+        /// How to read A and B (`--from-a`, `--from-b`); the convention is detected when nil.
+        public var loadA = CanonicalModelLoader.Options()
+        public var loadB = CanonicalModelLoader.Options()
+        public var tolerance = CheckpointDiff.defaultTolerance
+
+        public init(a: String, b: String) {
+            self.a = a
+            self.b = b
+        }
+    }
+
+    /// One tensor present with the same shape in both files.
+    public struct TensorDifference: Sendable {
+        /// Canonical (hub) name; a norm's `weight`/`bias` hold its effective scale/shift.
+        public let name: String
+        public let shape: [Int]
+        /// max |a − b| over the compared elements.
+        public let maxAbsolute: Double
+        /// `maxAbsolute / max(max|a|, max|b|)` over the compared elements (0 when both are all
+        /// zeros): the difference relative to the tensor's largest magnitude on either side,
+        /// so `diff A B` and `diff B A` agree.
+        public let maxRelative: Double
+        /// Elements compared (rows one side never had are left out).
+        public let compared: Int
+        /// Why the compared values are not the raw tensors (folded norm, moved background row,
+        /// eps, rows left out), per side; nil when both are compared as stored.
+        public let transform: String?
+        /// The names of the files' tensors the values came from.
+        public let sourcesA: [String]
+        public let sourcesB: [String]
+        public let withinTolerance: Bool
+    }
+
+    /// A tensor both files hold with different shapes (not compared element-wise).
+    public struct ShapeMismatch: Sendable {
+        public let name: String
+        public let shapeA: [Int]
+        public let shapeB: [Int]
+    }
+
+    /// One side of the comparison, as it was read.
+    public struct Side: Sendable {
+        public let path: String
+        public let format: String
+        public let convention: String
+        public let architecture: String
+        /// Source tensors deliberately not compared (optimizer state, bookkeeping…), by category.
+        public let notCompared: [String: Int]
+    }
+
+    /// The comparison.
+    public struct Outcome: Sendable {
+        public let a: Side
+        public let b: Side
+        public let tolerance: Double
+        /// Hub names only one side holds.
+        public let onlyInA: [String]
+        public let onlyInB: [String]
+        public let shapeMismatches: [ShapeMismatch]
+        /// Every tensor both sides hold with the same shape, in A's order.
+        public let tensors: [TensorDifference]
+        /// Differences no tensor shows (stride placement, pool1, input channels, pixel
+        /// normalisation): the same weights run differently. They do not decide `same`.
+        public let warnings: [String]
+
+        /// The tensors beyond the tolerance.
+        public var differing: [TensorDifference] { tensors.filter { !$0.withinTolerance } }
+
+        /// Whether both files hold the same tensors, of the same shapes, within the tolerance.
+        public var same: Bool {
+            onlyInA.isEmpty && onlyInB.isEmpty && shapeMismatches.isEmpty && tensors.allSatisfy(\.withinTolerance)
+        }
+    }
+
+    /// Reads both files and compares them. Either file failing to read (or to map onto the hub)
+    /// is a `FileError` naming it.
+    public static func compare(_ request: Request, catalog: MappingCatalog) throws(FileError) -> Outcome {
+        let a = try load(request.a, options: request.loadA, catalog: catalog)
+        let b = try load(request.b, options: request.loadB, catalog: catalog)
+        return compare(a, b, tolerance: request.tolerance)
+    }
+
+    /// Compares two models already on the hub.
+    public static func compare(_ a: CanonicalModel, _ b: CanonicalModel, tolerance: Double = defaultTolerance) -> Outcome {
+        let left = EffectiveWeights(a), right = EffectiveWeights(b)
+        var tensors: [TensorDifference] = []
+        var mismatches: [ShapeMismatch] = []
+        for name in left.names {
+            guard let x = left[name], let y = right[name] else { continue }
+            guard x.shape == y.shape else {
+                mismatches.append(ShapeMismatch(name: name, shapeA: x.shape, shapeB: y.shape))
+                continue
+            }
+            tensors.append(difference(name, x, y, tolerance: tolerance))
+        }
+        return Outcome(a: side(a, left), b: side(b, right), tolerance: tolerance,
+                       onlyInA: left.names.filter { right[$0] == nil }, onlyInB: right.names.filter { left[$0] == nil },
+                       shapeMismatches: mismatches, tensors: tensors, warnings: warnings(a, b))
+    }
+
+    static func load(_ path: String, options: CanonicalModelLoader.Options, catalog: MappingCatalog) throws(FileError) -> CanonicalModel {
+        do {
+            return try CanonicalModelLoader.load(path: path, options: options, catalog: catalog)
+        } catch let error as FileError {
+            throw error
+        } catch let error as any Diagnostic {
+            throw FileError(path: path, underlying: error)
+        } catch {
+            throw FileError(path: path, underlying: DiffReadError(reason: String(describing: error)))
+        }
+    }
+
+    static func difference(_ name: String, _ x: EffectiveWeights.Entry, _ y: EffectiveWeights.Entry,
+                           tolerance: Double) -> TensorDifference {
+        let skip = min(max(x.inventedRows, y.inventedRows) * x.rowSize, x.values.count)
+        var maxAbs = 0.0, maxA = 0.0, maxB = 0.0
+        for i in skip..<x.values.count {
+            let (p, q) = (x.values[i], y.values[i])
+            if p.isNaN && q.isNaN { continue }
+            let d = p.isNaN || q.isNaN ? .infinity : (p == q ? 0 : abs(p - q))
+            maxAbs = max(maxAbs, d)
+            maxA = max(maxA, abs(p))
+            maxB = max(maxB, abs(q))
+        }
+        let scale = max(maxA, maxB)
+        let relative = maxAbs == 0 ? 0 : (scale.isFinite && scale > 0 ? maxAbs / scale : .infinity)
+        return TensorDifference(name: name, shape: x.shape, maxAbsolute: maxAbs, maxRelative: relative,
+                                compared: x.values.count - skip, transform: transform(x.explanations, y.explanations),
+                                sourcesA: x.sources, sourcesB: y.sources, withinTolerance: relative <= tolerance)
+    }
+
+    /// `a: …; b: …`, or `a, b: …` when both sides went through the same steps.
+    static func transform(_ a: [String], _ b: [String]) -> String? {
+        switch (a.isEmpty, b.isEmpty) {
+        case (true, true): return nil
+        case _ where a == b: return "a, b: " + a.joined(separator: "; ")
+        default:
+            return [a.isEmpty ? nil : "a: " + a.joined(separator: "; "), b.isEmpty ? nil : "b: " + b.joined(separator: "; ")]
+                .compactMap { $0 }.joined(separator: " | ")
+        }
+    }
+
+    static func side(_ model: CanonicalModel, _ weights: EffectiveWeights) -> Side {
+        Side(path: model.path, format: model.file.format, convention: model.convention, architecture: model.spec.name,
+             notCompared: weights.notCompared)
+    }
+
+    /// Semantic differences between the two as their conventions run them.
+    static func warnings(_ a: CanonicalModel, _ b: CanonicalModel) -> [String] {
+        var out: [String] = []
+        if a.strideKnown, b.strideKnown, a.spec.strideIn1x1 != b.spec.strideIn1x1, a.spec.block == .bottleneck {
+            func place(_ m: CanonicalModel) -> String { m.spec.strideIn1x1 ? "first 1x1" : "3x3" }
+            out.append("stride placement: a (\(a.convention)) strides on the \(place(a)) conv, b (\(b.convention)) on the \(place(b))")
+        }
+        if a.spec.stemPool != b.spec.stemPool {
+            out.append("pool1: a pools \(a.spec.stemPool.rawValue)-style, b \(b.spec.stemPool.rawValue)-style")
+        }
+        let (s, t) = (a.semantics, b.semantics)
+        if let x = s.inputChannels, let y = t.inputChannels, x != y { out.append("input channels: a expects \(x.rawValue), b \(y.rawValue)") }
+        let format = SemanticComparison.format, list = SemanticComparison.list
+        if let x = s.pixelScale, let y = t.pixelScale, x != y { out.append("pixel scale: a expects 0–\(format(x)), b 0–\(format(y))") }
+        if let x = s.pixelMean, let y = t.pixelMean, x != y { out.append("pixel mean: a expects [\(list(x))], b [\(list(y))]") }
+        if let x = s.pixelStd, let y = t.pixelStd, x != y { out.append("pixel std: a expects [\(list(x))], b [\(list(y))]") }
+        return out
+    }
+}
+
+/// A file that failed to load for a reason that is not one of WeightPort's own diagnostics.
+struct DiffReadError: Diagnostic {
+    let reason: String
+    var what: String { "cannot be read: \(reason)" }
+    var location: String? { nil }
+}
