@@ -15,8 +15,22 @@ import WeightPortMapping
 ///
 /// The mapping onto the hub has already renamed, reordered and moved background classes.
 struct EffectiveWeights: Sendable {
+    /// A tensor as stored (read only when compared, so that two large checkpoints never sit
+    /// in memory as float64 at once), or values computed here.
+    enum Values: Sendable {
+        case stored(Tensor)
+        case computed([Double])
+
+        var doubles: [Double] {
+            switch self {
+            case .stored(let tensor): return tensor.doubles()
+            case .computed(let values): return values
+            }
+        }
+    }
+
     struct Entry: Sendable {
-        var values: [Double]
+        var values: Values
         var shape: [Int]
         /// How these values differ from the file's raw tensor, for the report.
         var explanations: [String] = []
@@ -27,6 +41,7 @@ struct EffectiveWeights: Sendable {
 
         /// Elements per row of the first axis.
         var rowSize: Int { shape.count > 1 ? shape.dropFirst().reduce(1, *) : 1 }
+        var count: Int { Tensor.elementCount(shape) }
     }
 
     private(set) var names: [String] = []
@@ -40,13 +55,13 @@ struct EffectiveWeights: Sendable {
         notCompared = model.report.unused.mapValues(\.count).filter { $0.value > 0 }
         let weights = model.weights
         for (name, tensor) in weights.tensors {
-            var entry = Entry(values: tensor.doubles(), shape: tensor.shape, sources: weights.sources[name] ?? [name])
+            var entry = Entry(values: .stored(tensor), shape: tensor.shape, sources: weights.sources[name] ?? [name])
             if let how = weights.transforms[name] { Self.explain(how, into: &entry) }
             add(name, entry)
         }
         let defaultEps = Double(model.spec.norm.eps)
         for path in weights.normPaths where !model.groupNormPaths.contains(path) {
-            fold(path, eps: weights.normEps[path] ?? defaultEps)
+            fold(path, eps: Self.decimal(weights.normEps[path] ?? defaultEps))
         }
         if !model.groupNormPaths.contains("stem.conv1.norm") { foldStemBias() }
         // Tensors no rule knows are compared under their own names.
@@ -54,7 +69,7 @@ struct EffectiveWeights: Sendable {
             let raw = CheckpointUnwrapper.unwrap(model.file.tensors, containers: model.container.map { [$0] } ?? []).weights
             for name in model.report.unknown where entries[name] == nil {
                 guard let tensor = raw[name] else { continue }
-                add(name, Entry(values: tensor.doubles(), shape: tensor.shape,
+                add(name, Entry(values: .stored(tensor), shape: tensor.shape,
                                 explanations: ["no mapping rule knows it: compared under its own name"], sources: [name]))
             }
         }
@@ -92,16 +107,17 @@ struct EffectiveWeights: Sendable {
     private mutating func fold(_ path: String, eps: Double) {
         guard let weight = entries[path + ".weight"], let bias = entries[path + ".bias"],
               let mean = entries[path + ".running_mean"], let variance = entries[path + ".running_var"] else { return }
-        let n = weight.values.count
-        guard bias.values.count == n, mean.values.count == n, variance.values.count == n else { return }
-        let scale = (0..<n).map { weight.values[$0] / (variance.values[$0] + eps).squareRoot() }
-        let shift = (0..<n).map { bias.values[$0] - mean.values[$0] * scale[$0] }
+        let (w, b, m, v) = (weight.values.doubles, bias.values.doubles, mean.values.doubles, variance.values.doubles)
+        let n = w.count
+        guard b.count == n, m.count == n, v.count == n else { return }
+        let scale = (0..<n).map { w[$0] / (v[$0] + eps).squareRoot() }
+        let shift = (0..<n).map { b[$0] - m[$0] * scale[$0] }
         let how = "BatchNorm (eps \(Self.number(eps))) as its effective per-channel "
         var newWeight = weight, newBias = bias
-        newWeight.values = scale
+        newWeight.values = .computed(scale)
         newWeight.explanations = Self.merged(weight.explanations + variance.explanations) + [how + "scale w/sqrt(var+eps)"]
         newWeight.sources = Self.union(weight.sources, variance.sources)
-        newBias.values = shift
+        newBias.values = .computed(shift)
         newBias.explanations = Self.merged(bias.explanations + mean.explanations) + [how + "shift b - mean*scale"]
         newBias.sources = Self.union(bias.sources, mean.sources, variance.sources, weight.sources)
         entries[path + ".weight"] = newWeight
@@ -114,9 +130,10 @@ struct EffectiveWeights: Sendable {
     private mutating func foldStemBias() {
         let path = "stem.conv1.norm"
         guard let conv = entries["stem.conv1.bias"], let scale = entries[path + ".weight"], var shift = entries[path + ".bias"],
-              entries[path + ".running_var"] == nil, conv.values.count == shift.values.count,
-              scale.values.count == shift.values.count else { return }
-        shift.values = (0..<shift.values.count).map { shift.values[$0] + scale.values[$0] * conv.values[$0] }
+              entries[path + ".running_var"] == nil else { return }
+        let (c, s, t) = (conv.values.doubles, scale.values.doubles, shift.values.doubles)
+        guard c.count == t.count, s.count == t.count else { return }
+        shift.values = .computed((0..<t.count).map { t[$0] + s[$0] * c[$0] })
         shift.explanations.append("stem conv bias folded in: shift + scale*conv_bias")
         shift.sources = Self.union(shift.sources, conv.sources)
         entries[path + ".bias"] = shift
@@ -131,4 +148,13 @@ struct EffectiveWeights: Sendable {
     private static func union(_ lists: [String]...) -> [String] { merged(lists.flatMap { $0 }) }
 
     static func number(_ x: Double) -> String { String(format: "%g", x) }
+
+    /// An eps that travelled through float32 (architecture specs, Caffe layer parameters) read
+    /// back as the decimal it was written as (9.99999974737875e-06 → 1e-05), so that the same
+    /// eps on both sides folds identically.
+    static func decimal(_ eps: Double) -> Double {
+        let single = Float(eps)
+        guard Double(single) == eps else { return eps }
+        return Double(String(describing: single)) ?? eps
+    }
 }
