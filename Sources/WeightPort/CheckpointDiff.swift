@@ -190,6 +190,10 @@ public enum CheckpointDiff {
             func place(_ m: CanonicalModel) -> String { m.spec.strideIn1x1 ? "first 1x1" : "3x3" }
             out.append("stride placement: a (\(a.convention)) strides on the \(place(a)) conv, b (\(b.convention)) on the \(place(b))")
         }
+        if (a.spec.norm.kind == .group) != (b.spec.norm.kind == .group) {
+            func kind(_ m: CanonicalModel) -> String { m.spec.norm.kind == .group ? "GroupNorm" : "BatchNorm/affine" }
+            out.append("norms: a uses \(kind(a)), b \(kind(b)); equal values compute different functions")
+        }
         if a.spec.stemPool != b.spec.stemPool {
             out.append("pool1: a pools \(a.spec.stemPool.rawValue)-style, b \(b.spec.stemPool.rawValue)-style")
         }

@@ -128,6 +128,16 @@ final class DiffCommandTests: XCTestCase {
         let entry = try XCTUnwrap(try tensors(object)["res3.1.conv2.weight"])
         XCTAssertEqual(try XCTUnwrap(entry["max_abs"] as? Double), 0.25, accuracy: 1e-7)
         XCTAssertEqual(entry["within_tolerance"] as? Bool, false)
+        // The same perturbation after a conversion to Detectron's names, pickle and affine norms.
+        let pickle = dir.appendingPathComponent("perturbed.pkl").path
+        let convert = try CLIRunner.run(["convert", perturbed, "-o", pickle, "--to", "detectron"])
+        XCTAssertEqual(convert.status, 0, convert.stdout + convert.stderr)
+        let (converted, viaDetectron) = try diff(conventions("torchvision.pth"), pickle)
+        XCTAssertEqual(converted.status, 1, converted.stdout + converted.stderr)
+        XCTAssertEqual(viaDetectron["differing"] as? [String], ["res3.1.conv2.weight"])
+        let renamed = try XCTUnwrap(try tensors(viaDetectron)["res3.1.conv2.weight"])
+        XCTAssertEqual(renamed["sources_b"] as? [String], ["res3_1_branch2b_w"])
+        XCTAssertEqual(try XCTUnwrap(renamed["max_abs"] as? Double), 0.25, accuracy: 1e-7)
         // A tolerance above the relative difference accepts it.
         let loose = try diff(conventions("torchvision.pth"), perturbed, ["--tolerance", "100"])
         XCTAssertEqual(loose.0.status, 0)
