@@ -17,13 +17,18 @@ public enum CheckpointDiff {
 
     /// What to compare.
     public struct Request: Sendable {
+        /// Path of the first file (`a` in the report).
         public var a: String
+        /// Path of the second file (`b`).
         public var b: String
-        /// How to read A and B (`--from-a`, `--from-b`); the convention is detected when nil.
+        /// How to read A (`--from-a`); the convention is detected when `from` is nil.
         public var loadA = CanonicalModelLoader.Options()
+        /// How to read B (`--from-b`).
         public var loadB = CanonicalModelLoader.Options()
+        /// Largest relative difference per tensor still counted as equal.
         public var tolerance = CheckpointDiff.defaultTolerance
 
+        /// Compares `a` with `b`, conventions detected, at the default tolerance.
         public init(a: String, b: String) {
             self.a = a
             self.b = b
@@ -34,6 +39,7 @@ public enum CheckpointDiff {
     public struct TensorDifference: Sendable {
         /// Canonical (hub) name; a norm's `weight`/`bias` hold its effective scale/shift.
         public let name: String
+        /// Its shape on both sides.
         public let shape: [Int]
         /// max |a − b| over the compared elements.
         public let maxAbsolute: Double
@@ -46,24 +52,33 @@ public enum CheckpointDiff {
         /// Why the compared values are not the raw tensors (folded norm, moved background row,
         /// eps, rows left out), per side; nil when both are compared as stored.
         public let transform: String?
-        /// The names of the files' tensors the values came from.
+        /// The names of A's tensors the values came from.
         public let sourcesA: [String]
+        /// The names of B's tensors the values came from.
         public let sourcesB: [String]
+        /// Whether `maxRelative` is at most the tolerance.
         public let withinTolerance: Bool
     }
 
     /// A tensor both files hold with different shapes (not compared element-wise).
     public struct ShapeMismatch: Sendable {
+        /// Canonical (hub) name.
         public let name: String
+        /// The shape in A.
         public let shapeA: [Int]
+        /// The shape in B.
         public let shapeB: [Int]
     }
 
     /// One side of the comparison, as it was read.
     public struct Side: Sendable {
+        /// The path as given.
         public let path: String
+        /// The detected file format (`torch-zip`, `pickle`, …).
         public let format: String
+        /// The naming convention it was read with (detected or given).
         public let convention: String
+        /// The architecture inferred from its tensors (`R-50-FPN`).
         public let architecture: String
         /// Source tensors deliberately not compared (optimizer state, bookkeeping…), by category.
         public let notCompared: [String: Int]
@@ -71,12 +86,17 @@ public enum CheckpointDiff {
 
     /// The comparison.
     public struct Outcome: Sendable {
+        /// The first file, as read.
         public let a: Side
+        /// The second file, as read.
         public let b: Side
+        /// The largest relative difference counted as equal.
         public let tolerance: Double
-        /// Hub names only one side holds.
+        /// Hub names only A holds.
         public let onlyInA: [String]
+        /// Hub names only B holds.
         public let onlyInB: [String]
+        /// Tensors both hold with different shapes.
         public let shapeMismatches: [ShapeMismatch]
         /// Every tensor both sides hold with the same shape, in A's order.
         public let tensors: [TensorDifference]
