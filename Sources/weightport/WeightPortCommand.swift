@@ -7,7 +7,7 @@ struct WeightPortCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weightport",
         abstract: "Read, map, verify and write detection-backbone weights.",
-        subcommands: [InspectCommand.self, ConvertCommand.self, VerifyCommand.self, ExportCommand.self, MappingsCommand.self]
+        subcommands: [InspectCommand.self, ConvertCommand.self, VerifyCommand.self, ExportCommand.self, MappingsCommand.self, DiffCommand.self]
     )
 
     /// Runs the chosen command and renders any error once, as a single line with exit status 1.
