@@ -27,6 +27,8 @@ struct ReferenceMaskHead: RunnableNode {
         guard let settings = state.heads else { return }
         var x: FeatureMap
         if convs.isEmpty, let shared = state.features[ReferenceC4Head.res5OnRoIs] {
+            // v0upshare pools the mask RoIs exactly as the box head did (same boxes, same pooler).
+            state.features["mask.pooled"] = state.features["box.pooled"]
             x = shared
         } else {
             x = try RoIPooling.pool(state, settings: settings, pooler: settings.mask)

@@ -27,21 +27,30 @@ final class StrictVerifyTests: XCTestCase {
                            "--expect", Fixtures.path(variant + "features.safetensors")] + extra)
     }
 
-    /// A detectron2 DCN checkpoint's offsets on a plain ResNet: named, not verified as if absent
-    /// (which failed at res3 and blamed stride placement).
-    func testDeformableOffsetsAreNamedNotIgnored() throws {
+    /// A tensor a rule names but no node of this model consumes (a second stem conv on a 7×7
+    /// stem) is named, not verified as if absent.
+    func testUnconsumedTensorIsNamedNotIgnored() throws {
+        let extra = Tensor(float32: [Float](repeating: 0.5, count: 8 * 8 * 9), shape: [8, 8, 3, 3])
+        let path = try weights(adding: [("stem.conv2.weight", extra)])
+        let result = try verify(path)
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.hasPrefix("weightport: \(path): "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("used by no part of the model (e.g. stem.conv2.weight)"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+
+        let dropped = try verify(path, ["--drop", "stem.conv2.*"])
+        XCTAssertEqual(dropped.status, 0, dropped.stderr + dropped.stdout)
+        XCTAssertTrue(dropped.stdout.contains("PASSED"), dropped.stdout)
+    }
+
+    /// Offsets without their bias are a deformable conv missing a tensor, named as such.
+    func testLoneOffsetIsAnIncompleteDeformableConv() throws {
         let offset = Tensor(float32: [Float](repeating: 0.5, count: 18 * 8 * 9), shape: [18, 8, 3, 3])
         let path = try weights(adding: [("res3.0.conv2_offset.weight", offset)])
         let result = try verify(path)
         XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.hasPrefix("weightport: \(path): "), result.stderr)
-        XCTAssertTrue(result.stderr.contains("res3.0.conv2_offset.weight"), result.stderr)
-        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("missing (e.g. res3.0.conv2_offset.bias)"), result.stderr)
         XCTAssertFalse(result.stdout.contains("stride"), result.stdout)
-
-        let dropped = try verify(path, ["--drop", "res3.0.conv2_offset.*"])
-        XCTAssertEqual(dropped.status, 0, dropped.stderr + dropped.stdout)
-        XCTAssertTrue(dropped.stdout.contains("PASSED"), dropped.stdout)
     }
 
     /// A head tensor with the wrong shape is caught like a backbone one (heads are tree nodes).

@@ -91,4 +91,29 @@ final class ModelTreeTests: XCTestCase {
         XCTAssertEqual(tree.heads.map(\.path), ["proposal_generator.rpn_head", "roi_heads.box_head", "roi_heads.box_predictor",
                                                 "roi_heads.mask_head", "roi_heads.keypoint_head"])
     }
+
+    /// Deformable stages round-trip through the model-zoo spelling `--arch` takes.
+    func testDeformableNamesRoundTrip() throws {
+        for name in ["R-50-FPN-DCN-c3c5", "R-101-FPN-DCNv2-c3c5-g4", "R-50-C4-DCN-c5", "X-101-32x8d-FPN-DCNv2-c3+c5"] {
+            XCTAssertEqual(try ArchitectureSpec(name: name).name, name)
+        }
+        let spec = try ArchitectureSpec(name: "R-101-FPN-DCNv2-c3c5-g4")
+        XCTAssertEqual(spec.deformable, DeformableSpec(stages: [false, true, true, true], modulated: true, groups: 4))
+        XCTAssertEqual(try ArchitectureSpec(name: "R-50-DCN-c3+c5").deformable?.stages, [false, true, false, true])
+        XCTAssertThrowsError(try ArchitectureSpec(name: "R-50-FPN-DCN-c6"))
+        XCTAssertThrowsError(try ArchitectureSpec(name: "R-50-FPN-DCN-c3c5-g0"))
+    }
+
+    /// A deformable stage's blocks own an offset conv (detectron2's `conv2_offset`) with conv2's
+    /// stride and (2 or 3)·groups·9 rows; the conv itself keeps its shape and norm.
+    func testDeformableBlocksOwnTheirOffsetConv() throws {
+        let shapes = Dictionary(try ModelTree(spec: ArchitectureSpec(name: "R-50-FPN-DCNv2-c3c5-g4")).parameters.map { ($0.path, $0.shape) },
+                                uniquingKeysWith: { a, _ in a })
+        XCTAssertNil(shapes["res2.0.conv2_offset.weight"])
+        XCTAssertEqual(shapes["res3.0.conv2_offset.weight"], [108, 128, 3, 3])
+        XCTAssertEqual(shapes["res3.0.conv2_offset.bias"], [108])
+        XCTAssertEqual(shapes["res5.2.conv2_offset.weight"], [108, 512, 3, 3])
+        XCTAssertEqual(shapes["res3.0.conv2.weight"], [128, 128, 3, 3])
+        XCTAssertEqual(shapes["res3.0.conv2.norm.running_var"], [128])
+    }
 }
