@@ -65,7 +65,8 @@ public enum Verifier {
         let notRun = reference.notRun(heads: heads)
         for name in expected.keys where features[name] == nil && FeatureName.heads.contains(name) {
             let needs = notRun.isEmpty ? "a head this model does not have" : "boxes to run the RoI heads on"
-            throw FileError(path: request.expect, underlying: VerificationError.input("'\(name)' needs \(needs)"))
+            let recorded = expected[name].map { $0.key == name ? "'\(name)'" : "'\($0.key)' (\(name))" } ?? name
+            throw FileError(path: request.expect, underlying: VerificationError.input("\(recorded) needs \(needs)"))
         }
         var table: [String: (values: [Float], shape: [Int])] = [:]
         for (canonical, entry) in expected { table[canonical] = (entry.tensor.floats(), entry.tensor.shape) }
