@@ -33,18 +33,20 @@ let package = Package(
 
         // Layers, dependencies pointing one way.
         .target(name: "WeightPortCore", dependencies: ["CKernels", "CSystem"]),
+        // The words every layer above the readers shares (flags, norm kinds, layouts, features).
+        .target(name: "WeightPortVocabulary"),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CKernels", "CLibzip", "CSystem"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
-        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", .product(name: "Yams", package: "Yams")],
+        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", "WeightPortVocabulary", .product(name: "Yams", package: "Yams")],
                 plugins: ["EmbedMappingTables"]),
         // mappings/*.yaml compiled into WeightPortMapping at build time (the YAML stays the only source).
         .executableTarget(name: "embed-mapping-tables"),
         .plugin(name: "EmbedMappingTables", capability: .buildTool(), dependencies: ["embed-mapping-tables"]),
-        .target(name: "WeightPortModels", dependencies: ["WeightPortCore"]),
-        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "COpenBLAS"]),
+        .target(name: "WeightPortModels", dependencies: ["WeightPortCore", "WeightPortVocabulary"]),
+        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "WeightPortVocabulary", "COpenBLAS"]),
         .target(name: "WeightPort", dependencies: [
             "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping",
-            "WeightPortModels", "WeightPortReference", "CCrypto",
+            "WeightPortModels", "WeightPortReference", "WeightPortVocabulary", "CCrypto",
         ]),
         .executableTarget(name: "weightport", dependencies: [
             "WeightPort", "WeightPortCore", "WeightPortMapping",
@@ -59,13 +61,23 @@ let package = Package(
         .testTarget(name: "WeightPortFormatsTests", dependencies: [
             "WeightPortFormats", "WeightPortHDF5", "WeightPort", "WeightPortTestSupport",
         ]),
+        .testTarget(name: "WeightPortHDF5Tests", dependencies: [
+            "WeightPortHDF5", "WeightPortFormats", "WeightPortCore", "WeightPortTestSupport",
+        ]),
+        .testTarget(name: "WeightPortModelsTests", dependencies: [
+            "WeightPortModels", "WeightPortVocabulary", "WeightPortCore", "WeightPortTestSupport",
+        ]),
+        .testTarget(name: "WeightPortTests", dependencies: [
+            "WeightPort", "WeightPortMapping", "WeightPortModels", "WeightPortVocabulary", "WeightPortCore",
+            "WeightPortTestSupport",
+        ]),
         .testTarget(name: "WeightPortReferenceTests", dependencies: [
             "WeightPortReference", "WeightPortModels", "WeightPortFormats", "WeightPortTestSupport",
         ]),
-        .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortTestSupport"]),
-        .testTarget(name: "WeightPortCLITests", dependencies: ["WeightPort", "WeightPortTestSupport"]),
-        // The façade through its public API (the model-zoo converter so far).
-        .testTarget(name: "WeightPortTests", dependencies: ["WeightPort", "WeightPortMapping", "WeightPortTestSupport"]),
+        .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortVocabulary", "WeightPortTestSupport"]),
+        .testTarget(name: "WeightPortCLITests", dependencies: [
+            "WeightPort", "WeightPortFormats", "WeightPortCore", "WeightPortTestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,8 +39,7 @@ public enum BundleExporter {
     /// Writes the bundle; returns the report of what was (and was not) exported.
     public static func export(_ model: CanonicalModel, to path: String, options: Options) throws -> MappingReport {
         var report = model.report
-        report.missing = try ResNet(spec: model.spec).parameters.map(\.path).filter { model.weights.tensors[$0] == nil }
-            + HeadCompleteness.missing(in: model.weights.tensors.names)
+        TreeCoverage.account(model.weights.tensors, sources: model.weights.sources, tree: try model.tree, into: &report)
         try Converter.enforceStrictness(&report, drop: options.drop, allowMissing: options.allowMissing, source: model.path)
         if !options.overwrite && FileManager.default.fileExists(atPath: path) {
             throw FileError(path: path, underlying: ConversionError.destinationExists)

@@ -20,16 +20,15 @@ public struct CanonicalModel: Sendable {
     /// rather than assumed: only then is a disagreement with the target worth a warning.
     public var strideKnown = true
 
-    /// Canonical names of tensors outside the backbone tree (RPN and RoI heads), carried by name.
-    public var headNames: [String] {
-        weights.tensors.names.filter { $0.hasPrefix("proposal_generator.") || ($0.hasPrefix("roi_heads.") && !$0.hasPrefix("roi_heads.res5.")) }
+    /// The hub's tree for `spec`: the one source of which parameters, shapes and features the
+    /// model has.
+    public var tree: ModelTree {
+        get throws(ArchitectureError) { try ModelTree(spec: spec) }
     }
 
     /// Norm paths that are GroupNorms (their tensors look exactly like affine norms').
     public var groupNormPaths: Set<String> {
-        if spec.norm.kind == .group { return Set(weights.normPaths) }
-        if spec.fpn?.norm?.kind == .group { return Set(weights.normPaths.filter { $0.hasPrefix("fpn_") }) }
-        return []
+        ((try? tree)?.groupNormPaths ?? []).intersection(weights.normPaths)
     }
 
     init(path: String, file: WeightFile, convention: String, semantics: ConventionSemantics, context: MappingContext,

@@ -39,7 +39,7 @@ public enum CanonicalModelLoader {
     }
 
     static func canonical(path: String, file: WeightFile, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
-        let unwrapped = CheckpointUnwrapper.unwrap(file.tensors)
+        let unwrapped = CheckpointUnwrapper.unwrap(file.tensors, containers: catalog.containerKeys)
         let names = unwrapped.weights.names
         let table: MappingTable
         let context: MappingContext
@@ -92,7 +92,7 @@ public enum CanonicalModelLoader {
         if let named {
             guard named.blocksPerStage == spec.blocksPerStage, named.block == spec.block, named.groups == spec.groups else {
                 throw ConversionError.architectureMismatch(
-                    "--arch \(options.arch ?? "") has blocks \(named.blocksPerStage) (\(named.block.rawValue), groups \(named.groups)), "
+                    "the architecture \(options.arch ?? "") has blocks \(named.blocksPerStage) (\(named.block.rawValue), groups \(named.groups)), "
                     + "the file has \(spec.blocksPerStage) (\(spec.block.rawValue), groups \(spec.groups))")
             }
             spec.body = named.body == .c5 && spec.body != .c5 ? spec.body : named.body
@@ -114,7 +114,7 @@ public enum CanonicalModelLoader {
     /// declare their own) are rescaled exactly to the model's.
     static func uniformEps(_ weights: CanonicalWeights, spec: ArchitectureSpec) throws -> CanonicalWeights {
         guard spec.norm.kind == .batch, Set(weights.normEps.values).count > 1 else { return weights }
-        return try NormAdapter.adapt(weights, to: .init(normKind: "batchnorm", eps: Double(spec.norm.eps), stemBias: true))
+        return try NormAdapter.adapt(weights, to: .init(normKind: .batchnorm, eps: Double(spec.norm.eps), stemBias: true))
     }
 }
 

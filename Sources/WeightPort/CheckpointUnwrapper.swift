@@ -4,11 +4,9 @@ import WeightPortCore
 ///
 /// Readers name tensors by their key path, so `{'model': sd, 'optimizer': …}` arrives as
 /// `model.conv1.weight`, `optimizer.state.0.momentum_buffer`, … The weights are the tensors under
-/// the first container key that holds any (`model`, `state_dict`, `module`), with that prefix
-/// removed; everything else is checkpoint state, reported, never silently dropped.
+/// the first container key that holds any (the tables declare them: `state_dict`, `model`, …),
+/// with that prefix removed; everything else is checkpoint state, reported, never silently dropped.
 public enum CheckpointUnwrapper {
-    static let containers = ["state_dict", "model", "model_state", "module"]
-
     /// The weights found, the container key they were under, and what else the checkpoint held.
     public struct Result: Sendable {
         public var weights: StateDict
@@ -18,7 +16,7 @@ public enum CheckpointUnwrapper {
         public var others: [String]
     }
 
-    public static func unwrap(_ tensors: StateDict) -> Result {
+    public static func unwrap(_ tensors: StateDict, containers: [String]) -> Result {
         for key in containers {
             let prefix = key + "."
             let inside = tensors.names.filter { $0.hasPrefix(prefix) }

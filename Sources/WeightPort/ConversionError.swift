@@ -17,7 +17,7 @@ extension ConversionError: Diagnostic {
         case .architectureMismatch(let message): return message
         case .incomplete(let summary): return summary
         case .unsupportedOutput(let message): return message
-        case .destinationExists: return "already exists (use --force to replace it)"
+        case .destinationExists: return "already exists"
         case .invalidOption(let message): return message
         }
     }

@@ -77,7 +77,7 @@ public enum Converter {
         let metadata = provenance(model, target: targetName, request: request)
         phase?("writing \(request.destination)")
         try FileError.attributing(to: request.destination) {
-            try OutputWriter.write(mapped.tensors, format: format, convention: targetName, semantics: table.semantics,
+            try OutputWriter.write(mapped.tensors, format: format, semantics: table.semantics,
                                    metadata: metadata, model: model, to: request.destination, overwrite: request.force)
         }
         return Outcome(model: model, target: targetName, format: format, report: report, tensorsWritten: mapped.tensors.count)
@@ -88,6 +88,7 @@ public enum Converter {
         var report = source
         report.missing = target.missing
         report.shapeMismatches = target.shapeMismatches
+        report.unconsumed = target.unconsumed
         report.notes = target.notes   // already includes the source side's notes
         report.warnings += target.warnings
         if !target.unknown.isEmpty { report.notRepresentable = target.unknown }
@@ -100,17 +101,20 @@ public enum Converter {
     static func enforceStrictness(_ report: inout MappingReport, drop: NamePatternList, allowMissing: NamePatternList,
                                   source: String) throws {
         let dropped = report.unknown.filter(drop.matches) + report.notRepresentable.filter(drop.matches)
+            + report.unconsumed.filter(drop.matches)
         if !dropped.isEmpty { report.unused["dropped (--drop)", default: []] += dropped }
         report.unknown = drop.unmatched(report.unknown)
         report.notRepresentable = drop.unmatched(report.notRepresentable)
+        report.unconsumed = drop.unmatched(report.unconsumed)
         let allowed = report.missing.filter(allowMissing.matches)
         if !allowed.isEmpty { report.allowedMissing = allowed }
         report.missing = allowMissing.unmatched(report.missing)
         var problems: [String] = []
-        if !report.unknown.isEmpty { problems.append("\(report.unknown.count) source tensors match no rule (e.g. \(report.unknown[0]); --drop PATTERN to leave them out)") }
-        if !report.notRepresentable.isEmpty { problems.append("\(report.notRepresentable.count) tensors have no name in the target (e.g. \(report.notRepresentable[0]); --drop PATTERN)") }
+        if !report.unknown.isEmpty { problems.append("\(report.unknown.count) source tensors match no rule (e.g. \(report.unknown[0]))") }
+        if !report.unconsumed.isEmpty { problems.append("\(report.unconsumed.count) source tensors are used by no part of the model (e.g. \(report.unconsumed[0]))") }
+        if !report.notRepresentable.isEmpty { problems.append("\(report.notRepresentable.count) tensors have no name in the target (e.g. \(report.notRepresentable[0]))") }
         if !report.incomplete.isEmpty { problems.append("\(report.incomplete.count) tensor groups are incomplete (e.g. \(report.incomplete[0].rule) lacks \(report.incomplete[0].missing.joined(separator: ", ")))") }
-        if !report.missing.isEmpty { problems.append("\(report.missing.count) target tensors are missing (e.g. \(report.missing[0]); --allow-missing PATTERN)") }
+        if !report.missing.isEmpty { problems.append("\(report.missing.count) target tensors are missing (e.g. \(report.missing[0]))") }
         if !report.shapeMismatches.isEmpty {
             let m = report.shapeMismatches[0]
             problems.append("\(report.shapeMismatches.count) shape mismatches (e.g. \(m.name): \(m.source) in the file, \(m.target) in the target)")
@@ -139,10 +143,13 @@ public enum Converter {
 }
 
 /// A strict conversion that would lose or invent tensors: carries the full report for the CLI.
-public struct StrictConversionFailure: Error, Sendable {
+public struct StrictConversionFailure: Diagnostic, Sendable {
     public let path: String
     public let report: MappingReport
     public let summary: String
+
+    public var what: String { "not converted: \(summary)" }
+    public var location: String? { nil }
 }
 
 /// The tool's version, recorded in every file it writes.

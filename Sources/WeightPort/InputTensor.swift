@@ -1,5 +1,6 @@
 import WeightPortCore
 import WeightPortMapping
+import WeightPortVocabulary
 
 /// The network input of `verify`: the array named `input`, or the file's only array.
 enum InputTensor {
@@ -18,15 +19,13 @@ enum InputTensor {
 
 /// Recorded activations, keyed by canonical feature name, each with the key the file used.
 enum ExpectedFeatures {
-    static let canonicalNames: Set<String> = ["stem", "res2", "res3", "res4", "res5", "p2", "p3", "p4", "p5", "p6", "p7", "logits"]
-
     static func load(path: String, model: CanonicalModel,
                      catalog: WeightPortMapping.MappingCatalog) throws -> [String: (key: String, tensor: Tensor)] {
         let file = try WeightFileLoader.load(path: path)
         let table = try? catalog.table(model.convention)
         var out: [String: (key: String, tensor: Tensor)] = [:]
         for (key, tensor) in file.tensors where key != "input" {
-            guard let canonical = canonicalNames.contains(key) ? key : table?.canonicalFeature(key, context: model.context) else {
+            guard let canonical = FeatureName.isKnown(key) ? key : table?.canonicalFeature(key, context: model.context) else {
                 throw FileError(path: path, underlying: VerificationError.unknownFeature(key, convention: model.convention))
             }
             if let previous = out[canonical] {
@@ -52,7 +51,7 @@ extension VerificationError: Diagnostic {
         switch self {
         case .input(let message): return message
         case .unknownFeature(let key, let convention):
-            return "'\(key)' is not an activation the network produces (canonical names: stem, res2…res5, p2…p7, logits; or \(convention)'s own feature names)"
+            return "'\(key)' is not an activation the network produces (canonical names: stem, res2…res5, p2…p7, logits, rpn.objectness.p2…, box.pooled, box.features, box.cls_score, box.bbox_pred, mask.pooled, mask.logits, keypoint.pooled, keypoint.logits; or \(convention)'s own feature names)"
         case .duplicate(let canonical, let a, let b): return "'\(a)' and '\(b)' both name \(canonical)"
         case .featureNotProduced(let name): return "the network does not produce '\(name)' for this architecture"
         }

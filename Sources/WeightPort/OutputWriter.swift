@@ -1,10 +1,11 @@
 import WeightPortCore
 import WeightPortFormats
 import WeightPortMapping
+import WeightPortVocabulary
 
 /// Writes converted tensors in the layout the target framework's own files use.
 enum OutputWriter {
-    static func write(_ tensors: StateDict, format: OutputFormat, convention: String, semantics: ConventionSemantics,
+    static func write(_ tensors: StateDict, format: OutputFormat, semantics: ConventionSemantics,
                       metadata: [(String, JSONValue)], model: CanonicalModel, to path: String, overwrite: Bool) throws {
         let info = JSONValue.object(metadata)
         switch format {
@@ -13,7 +14,7 @@ enum OutputWriter {
         case .safetensors:
             try SafetensorsWriter.write(tensors, to: path, metadata: ["weightport": info.serialized()], overwrite: overwrite)
         case .pickle:
-            try writePickle(tensors, convention: convention, info: info, model: model, to: path, overwrite: overwrite)
+            try writePickle(tensors, layout: semantics.pickle ?? .flat, info: info, model: model, to: path, overwrite: overwrite)
         case .bundle:
             throw ConversionError.unsupportedOutput("bundles are written by the exporter")
         }
@@ -24,30 +25,30 @@ enum OutputWriter {
     /// `state_dict`: `{'state_dict': sd, 'meta': …}` (mmdetection).
     static func checkpoint(_ tensors: StateDict, semantics: ConventionSemantics, info: JSONValue) -> PickleWritable {
         let stateDict = PickleWritable.stateDict(tensors)
-        switch semantics.checkpoint {
-        case "model":
+        switch semantics.checkpoint ?? .bare {
+        case .model:
             return .stringDict([("model", stateDict), ("__author__", .string("WeightPort")),
                                 ("matching_heuristics", .bool(false)), ("weightport", PickleWritable(info))])
-        case "state_dict":
+        case .stateDict:
             return .stringDict([("state_dict", stateDict), ("meta", .stringDict([("weightport", PickleWritable(info))]))])
-        default:
+        case .bare:
             return stateDict
         }
     }
 
-    static func writePickle(_ tensors: StateDict, convention: String, info: JSONValue, model: CanonicalModel,
+    static func writePickle(_ tensors: StateDict, layout: PickleLayout, info: JSONValue, model: CanonicalModel,
                             to path: String, overwrite: Bool) throws {
-        switch convention {
-        case "detectron":
+        switch layout {
+        case .detectronBlobs:
             let cfg = model.file.metadata.first { $0.0 == "cfg" }.flatMap { if case .string(let t) = $0.1 { t } else { nil } }
             let layout: DetectronPickleWriter.Layout = cfg.map { .trainedModel(cfg: $0) }
-                ?? (model.headNames.isEmpty ? .flat : .trainedModel(cfg: "# converted by WeightPort\n# \(info.serialized())\n"))
+                ?? (model.spec.heads.isEmpty ? .flat : .trainedModel(cfg: "# converted by WeightPort\n# \(info.serialized())\n"))
             try DetectronPickleWriter.write(tensors, to: path, layout: layout, overwrite: overwrite)
-        case "detectron2":
+        case .detectron2Model:
             let arrays = PickleWritable.stringDict(tensors.map { ($0.name, .tensor($0.tensor)) })
             try DetectronPickleWriter.write(.stringDict([("model", arrays), ("__author__", .string("WeightPort")),
                                                          ("matching_heuristics", .bool(false))]), to: path, overwrite: overwrite)
-        default:
+        case .flat:
             try DetectronPickleWriter.write(tensors, to: path, layout: .flat, overwrite: overwrite)
         }
     }

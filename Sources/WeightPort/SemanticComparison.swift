@@ -15,11 +15,11 @@ enum SemanticComparison {
             out.append("stride placement: these weights were trained with the stride on the \(spec.strideIn1x1 ? "first 1x1" : "3x3") conv; "
                        + "the target's default is the \(t ? "1x1" : "3x3") (set STRIDE_IN_1X1=\(spec.strideIn1x1 ? "True" : "False") / style='\(spec.strideIn1x1 ? "caffe" : "pytorch")')")
         }
-        if let t = target.pool1, case let s = spec.stemPool.rawValue, s != t {
-            out.append("pool1: the source pools \(s == "caffe" ? "Caffe-style (no pad, ceil)" : "PyTorch-style (pad 1, floor)"), the target \(t == "caffe" ? "Caffe-style" : "PyTorch-style"); early activations will differ")
+        if let t = target.pool1, case let s = spec.stemPool, s != t {
+            out.append("pool1: the source pools \(s == .caffe ? "Caffe-style (no pad, ceil)" : "PyTorch-style (pad 1, floor)"), the target \(t == .caffe ? "Caffe-style" : "PyTorch-style"); early activations will differ")
         }
         if let s = source.inputChannels, let t = target.inputChannels, s != t, !swapped {
-            out.append("input channels: the weights expect \(s), the target's default input is \(t) (convert the input, or use --swap-input-channels)")
+            out.append("input channels: the weights expect \(s.rawValue), the target's default input is \(t.rawValue) (convert the input, or use --swap-input-channels)")
         }
         if let s = source.pixelScale, let t = target.pixelScale, s != t {
             out.append("pixel scale: the weights expect 0–\(format(s)) input, the target's default is 0–\(format(t))")

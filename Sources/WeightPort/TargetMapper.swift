@@ -28,7 +28,7 @@ public enum TargetMapper {
             throw ConversionError.unsupportedOutput("\(table.convention) models have no GroupNorm layers; this model has \(model.groupNormPaths.count)")
         }
         let spec = targetSpec(model.spec, table.semantics)
-        let expected = try ResNet(spec: spec).parameters
+        let expected = try ModelTree(spec: spec).parameters
         var weights = try NormAdapter.adapt(model.weights, to: .init(table.semantics, groupNorms: model.groupNormPaths))
         let context = targetContext(model, table: table)
         addBatchNormCounters(&weights, table: table, context: context)
@@ -43,12 +43,7 @@ public enum TargetMapper {
             return "\(name): \(how.hasPrefix(before) ? String(how.dropFirst(before.count)) : how)"
         }
         report.notes = weights.notes + changes.sorted() + mapped.notes
-        report.missing = expected.map(\.path).filter { weights.tensors[$0] == nil } + HeadCompleteness.missing(in: weights.tensors.names)
-        let shapes = Dictionary(expected.map { ($0.path, $0.shape) }, uniquingKeysWith: { a, _ in a })
-        for (name, tensor) in weights.tensors {
-            guard let want = shapes[name], want != tensor.shape else { continue }
-            report.shapeMismatches.append((name, tensor.shape, want))
-        }
+        TreeCoverage.account(weights.tensors, sources: weights.sources, tree: try ModelTree(spec: spec), into: &report)
         report.warnings = SemanticComparison.warnings(from: model.semantics, to: table.semantics, spec: model.spec,
                                                       strideKnown: model.strideKnown, swapped: options.swapInputChannels)
         return Result(tensors: tensors, sourceOf: sourceOf, report: report, spec: spec, weights: weights)
@@ -72,25 +67,19 @@ public enum TargetMapper {
 
     /// Flags and stage depths of the model as the target table needs them.
     static func targetContext(_ model: CanonicalModel, table: MappingTable) -> MappingContext {
-        var flags = Set<String>()
-        if model.spec.body == .c4 { flags.insert("c4") }
-        if model.spec.body == .fpn { flags.insert("fpn") }
-        if model.spec.norm.kind == .group { flags.insert("gn") }
-        if model.spec.stem == .deep { flags.insert("deep_stem") }
-        if model.spec.fpn?.topBlock == .p6p7FromC5 || model.spec.fpn?.topBlock == .p6p7FromP5 { flags.insert("retinanet") }
-        if model.spec.body != .c5 || !model.headNames.isEmpty { flags.insert("detection") }
-        return MappingContext(tables: ["blocks": model.spec.stageBlocks], flags: flags)
+        MappingContext(tables: ["blocks": model.spec.stageBlocks], flags: model.spec.flags)
     }
 
     /// The same architecture with the norm the target's model uses.
     static func targetSpec(_ spec: ArchitectureSpec, _ semantics: ConventionSemantics) -> ArchitectureSpec {
         var out = spec
-        out.stemBias = spec.stemBias && semantics.stemConvBias == "used"
+        out.stemBias = spec.stemBias && semantics.stemConvBias == .used
         guard spec.norm.kind != .group else { return out }
-        switch semantics.norm {
-        case "affine": out.norm = .affine
-        case "batchnorm", "frozen_batchnorm": out.norm = NormSpec(kind: .batch, eps: Float(semantics.normEps ?? 1e-5))
-        default: break
+        // The same default NormAdapter.Target applies: a table that declares no norm gets BatchNorm.
+        switch semantics.norm ?? .batchnorm {
+        case .affine: out.norm = .affine
+        case .batchnorm, .frozenBatchnorm: out.norm = NormSpec(kind: .batch, eps: Float(semantics.normEps ?? 1e-5))
+        case .groupnorm: break
         }
         return out
     }
@@ -107,7 +96,7 @@ public enum TargetMapper {
 
     static func swapStemChannels(_ weights: inout CanonicalWeights) throws {
         guard let conv = weights.tensors["stem.conv1.weight"], conv.rank == 4, conv.shape[1] == 3 else {
-            throw ConversionError.invalidOption("--swap-input-channels needs a stem conv with 3 input channels")
+            throw ConversionError.invalidOption("swapping input channels needs a stem conv with 3 input channels")
         }
         let values = conv.floats()
         let (out, k) = (conv.shape[0], conv.shape[2] * conv.shape[3])

@@ -52,11 +52,13 @@ public enum WeightFileLoader {
 /// An error tied to the file it happened in; the CLI prints it as `weightport: <path>: <what> (<where>)`.
 public struct FileError: Error, Sendable {
     public let path: String
-    public let underlying: any Diagnostic & Sendable
+    /// The typed cause, kept as thrown (`FormatError.disallowedGlobal`, `MappingError`, …) so that
+    /// library users can match it; the CLI renders only `what` and `location`.
+    public let underlying: any Diagnostic
 
     public init(path: String, underlying: any Diagnostic) {
         self.path = path
-        self.underlying = SendableDiagnostic(underlying)
+        self.underlying = underlying
     }
 
     public var what: String { underlying.what }
@@ -72,16 +74,6 @@ public struct FileError: Error, Sendable {
         } catch let error as any Diagnostic {
             throw FileError(path: path, underlying: error)
         }
-    }
-}
-
-/// Freezes a diagnostic's text so it can cross threads whatever its original type.
-struct SendableDiagnostic: Diagnostic, Sendable {
-    let what: String
-    let location: String?
-    init(_ d: any Diagnostic) {
-        what = d.what
-        location = d.location
     }
 }
 

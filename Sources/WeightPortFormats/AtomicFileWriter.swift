@@ -25,6 +25,7 @@ public final class AtomicFileWriter {
     public private(set) var bytesCopiedInKernel: Int = 0
 
     private let overwrite: Bool
+    private let publisher: AtomicPublisher
     private var descriptor: Int32
     private var buffer: UnsafeMutableRawPointer
     private var buffered = 0
@@ -38,12 +39,11 @@ public final class AtomicFileWriter {
 
     /// Creates the temporary file. Refuses an existing destination unless `overwrite` is true.
     public init(destination: String, overwrite: Bool = false) throws(WriterError) {
-        if !overwrite, AtomicFileWriter.exists(destination) { throw .destinationExists(path: destination) }
+        if !overwrite, AtomicPublisher.exists(destination) { throw .destinationExists(path: destination) }
         self.destination = destination
         self.overwrite = overwrite
-        let (folder, name) = AtomicFileWriter.split(destination)
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        temporaryPath = folder + "." + name + ".tmp-" + suffix
+        publisher = AtomicPublisher(destination: destination, overwrite: overwrite)
+        temporaryPath = publisher.temporaryPath
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .cannotWrite(path: destination, reason: AtomicFileWriter.lastError()) }
         buffer = UnsafeMutableRawPointer.allocate(byteCount: AtomicFileWriter.bufferCapacity, alignment: 64)
@@ -173,26 +173,26 @@ public final class AtomicFileWriter {
                     throw WriterError.cannotWrite(path: destination, reason: "truncate: \(AtomicFileWriter.lastError())")
                 }
             }
-            if AtomicFileWriter.durable {
-                guard fsync(descriptor) == 0 else { throw WriterError.cannotWrite(path: destination, reason: "fsync: \(AtomicFileWriter.lastError())") }
-            }
             let fd = descriptor
             descriptor = -1
             guard close(fd) == 0 else { throw WriterError.cannotWrite(path: destination, reason: "close: \(AtomicFileWriter.lastError())") }
-            try publish()
+            do {
+                try publisher.publish()
+            } catch {
+                switch error {
+                case .destinationExists: throw WriterError.destinationExists(path: destination)
+                case .system(let reason): throw WriterError.cannotWrite(path: destination, reason: reason)
+                }
+            }
         } catch {
             discard()
             throw error
         }
         finished = true
-        if AtomicFileWriter.durable { syncFolder() }
     }
 
-    /// Whether outputs are fsync'ed before and after the rename (`WEIGHTPORT_FSYNC=1`). Off by
-    /// default, like `torch.save` and safetensors: the temporary file and rename already make an
-    /// output appear whole or not at all to every reader; fsync adds survival of a power cut,
-    /// at the price of waiting for the disk (measured 0.2–0.3 s on a 250 MB output here).
-    public static let durable = ProcessInfo.processInfo.environment["WEIGHTPORT_FSYNC"] == "1"
+    /// See `AtomicPublisher.durable`.
+    public static var durable: Bool { AtomicPublisher.durable }
 
     /// Removes the temporary file; the destination is untouched. Safe to call more than once.
     public func abort() {
@@ -205,32 +205,6 @@ public final class AtomicFileWriter {
         guard !finished, descriptor >= 0 else {
             throw .cannotWrite(path: destination, reason: "the output was already committed or aborted")
         }
-    }
-
-    /// Renames over the destination; without `overwrite`, `link` refuses atomically if a file
-    /// appeared there since `init` (rename would silently replace it).
-    private func publish() throws(WriterError) {
-        if overwrite {
-            guard rename(temporaryPath, destination) == 0 else {
-                throw .cannotWrite(path: destination, reason: "rename: \(AtomicFileWriter.lastError())")
-            }
-            return
-        }
-        guard link(temporaryPath, destination) == 0 else {
-            let code = errno
-            if code == EEXIST { throw .destinationExists(path: destination) }
-            guard code == EPERM || code == EOPNOTSUPP || code == ENOSYS else {
-                throw .cannotWrite(path: destination, reason: "link: \(String(cString: strerror(code)))")
-            }
-            // File systems without hard links (FAT, some network mounts): check, then rename.
-            // Only a file created in the instant between the two could be replaced.
-            if AtomicFileWriter.exists(destination) { throw .destinationExists(path: destination) }
-            guard rename(temporaryPath, destination) == 0 else {
-                throw .cannotWrite(path: destination, reason: "rename: \(AtomicFileWriter.lastError())")
-            }
-            return
-        }
-        unlink(temporaryPath)
     }
 
     private func flushBuffer() throws(WriterError) {
@@ -258,27 +232,6 @@ public final class AtomicFileWriter {
         descriptor = -1
         unlink(temporaryPath)
         finished = true
-    }
-
-    /// Makes the rename durable; failure here cannot undo the (already visible) output.
-    private func syncFolder() {
-        let folder = AtomicFileWriter.split(destination).folder
-        let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
-        }
-    }
-
-    static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
-    }
-
-    /// The folder part (with its trailing `/`, empty for the current folder) and the file name.
-    static func split(_ path: String) -> (folder: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
-        return (String(path[...slash]), String(path[path.index(after: slash)...]))
     }
 
     private static func lastError() -> String { String(cString: strerror(errno)) }

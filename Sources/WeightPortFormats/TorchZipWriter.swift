@@ -48,7 +48,7 @@ public enum TorchZipWriter {
 
     /// The file name without folder and extension (`out/r50.pth` → `r50`), or `archive`.
     public static func archiveName(for path: String) -> String {
-        var name = Substring(AtomicFileWriter.split(path).name)
+        var name = Substring(AtomicPublisher.split(path).name)
         if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = name[..<dot] }
         return name.isEmpty ? "archive" : String(name)
     }

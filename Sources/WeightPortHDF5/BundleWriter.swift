@@ -25,8 +25,11 @@ public enum BundleWriter {
     /// Writes `entries`, then the root attributes `attributes` returns (called after the
     /// datasets, so it may wait for work done meanwhile, such as a checksum), plus `/parity`.
     public static func write(_ entries: [Entry], attributes: () throws -> [(String, HDF5AttributeValue)], parity: JSONValue?,
-                             to path: String, compress: Bool) throws {
-        let temporary = temporaryPath(for: path)
+                             to path: String, compress: Bool, overwrite: Bool = true) throws {
+        // The same publisher as every other writer: WEIGHTPORT_FSYNC and the refusal to replace
+        // a file that appeared meanwhile hold for bundles too.
+        let publisher = AtomicPublisher(destination: path, overwrite: overwrite)
+        let temporary = publisher.temporaryPath
         do {
             let file = try HDF5File.create(path: temporary)
             // Data plus generous room for each dataset's header and attributes; compressed data
@@ -46,12 +49,17 @@ public enum BundleWriter {
             if let parity { try writeParity(parity, to: file) }
             try file.close()
             if reserving { try releaseUnusedReservation(temporary) }
-            guard rename(temporary, path) == 0 else {
-                throw FileAccessError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
         } catch {
-            unlink(temporary)
+            publisher.discard()
             throw error
+        }
+        do {
+            try publisher.publish()
+        } catch {
+            switch error {
+            case .destinationExists: throw FileAccessError.cannotWrite(path: path, reason: "the file appeared while the bundle was written")
+            case .system(let reason): throw FileAccessError.cannotWrite(path: path, reason: reason)
+            }
         }
     }
 
@@ -86,10 +94,4 @@ public enum BundleWriter {
         }
     }
 
-    /// A hidden file beside `path`, so the final rename stays on one file system.
-    static func temporaryPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let name = ".\(url.lastPathComponent).tmp-\(UInt32.random(in: 0...UInt32.max))"
-        return url.deletingLastPathComponent().appendingPathComponent(name).path
-    }
 }

@@ -3,8 +3,11 @@ import WeightPortCore
 /// Caffe's BatchNorm (blobs mean·f, var·f, f) + Scale (gamma, beta) as one BatchNorm with true
 /// statistics, computed the way Caffe's own layer does at test time (batch_norm_layer.cpp):
 /// mean = blob0 / f and var = blob1 / f, both 0 when f = 0.
-enum CaffeBatchNorm {
-    static func toCanonical(_ slots: [String: Tensor], eps: Double) throws(TransformError) -> GroupTransform.Outcome {
+enum CaffeBatchNorm: TensorTransform {
+    static let name = "caffe_batchnorm"
+
+    /// Uses the layer's own eps (`GroupTransform.Parameters`), which Caffe declares per layer.
+    static func toCanonical(_ slots: [String: Tensor], _ parameters: GroupTransform.Parameters) throws(TransformError) -> GroupTransform.Outcome {
         guard let mean = slots["mean"], let variance = slots["var"], let factor = slots["factor"],
               let gamma = slots["gamma"], let beta = slots["beta"] else {
             throw .slots("caffe_batchnorm", Array(slots.keys))
@@ -30,7 +33,7 @@ enum CaffeBatchNorm {
     }
 
     /// Writes statistics with a factor of 1, which Caffe reads back as the same statistics.
-    static func toForeign(_ slots: [String: Tensor]) throws(TransformError) -> GroupTransform.Outcome {
+    static func toForeign(_ slots: [String: Tensor], _ parameters: GroupTransform.Parameters) throws(TransformError) -> GroupTransform.Outcome {
         guard let weight = slots["weight"], let bias = slots["bias"],
               let mean = slots["running_mean"], let variance = slots["running_var"] else {
             throw .slots("caffe_batchnorm", Array(slots.keys))

@@ -12,9 +12,9 @@ extension DetectionError: Diagnostic {
         switch self {
         case .noConvention(let best):
             let tried = best.map { "\($0.0) \(Int(($0.1 * 100).rounded()))%" }.joined(separator: ", ")
-            return "tensor names match no known convention (best: \(tried)); name one with --from"
+            return "tensor names match no known convention (best: \(tried))"
         case .ambiguous(let names):
-            return "tensor names fit \(names.joined(separator: " and ")) equally well; choose with --from"
+            return "tensor names fit \(names.joined(separator: " and ")) equally well"
         case .unknownConvention(let name, let known):
             return "unknown convention '\(name)' (known: \(known.joined(separator: ", ")))"
         }

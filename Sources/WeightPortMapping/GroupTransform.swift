@@ -21,36 +21,19 @@ public enum GroupTransform {
         public var notedSlots: Set<String>? = nil
     }
 
+    /// Foreign slots → canonical slots, by the transform a rule names.
     public static func toCanonical(_ name: String, _ slots: [String: Tensor], _ parameters: Parameters) throws(TransformError) -> Outcome {
-        switch name {
-        case "identity": return Outcome(tensors: ["tensor": try single(slots)])
-        case "caffe_batchnorm": return try CaffeBatchNorm.toCanonical(slots, eps: parameters.eps)
-        case "background_last":
-            return Outcome(tensors: ["tensor": try ClassAxis.moveLastToFirst(try single(slots))],
-                           invented: ["background class moved from the last row to the first"])
-        case "drop_background_box_rows": return ClassAxis.prependZeroRows(try single(slots), rows: 4, what: "background box-regression rows")
-        case "drop_background_mask_channel": return ClassAxis.prependZeroRows(try single(slots), rows: 1, what: "background mask channel")
-        default: throw .unknown(name)
-        }
+        guard let transform = TransformRegistry.transform(named: name) else { throw .unknown(name) }
+        return try transform.toCanonical(slots, parameters)
     }
 
+    /// Canonical slots → foreign slots.
     public static func toForeign(_ name: String, _ slots: [String: Tensor], _ parameters: Parameters) throws(TransformError) -> Outcome {
-        switch name {
-        case "identity": return Outcome(tensors: ["tensor": try single(slots)])
-        case "caffe_batchnorm": return try CaffeBatchNorm.toForeign(slots)
-        case "background_last":
-            return Outcome(tensors: ["tensor": try ClassAxis.moveFirstToLast(try single(slots))],
-                           invented: ["background class moved from the first row to the last"])
-        case "drop_background_box_rows":
-            return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 4)],
-                           invented: ["background box-regression rows dropped (the target has none)"])
-        case "drop_background_mask_channel":
-            return Outcome(tensors: ["tensor": try ClassAxis.dropLeadingRows(try single(slots), rows: 1)],
-                           invented: ["background mask channel dropped (the target has none)"])
-        default: throw .unknown(name)
-        }
+        guard let transform = TransformRegistry.transform(named: name) else { throw .unknown(name) }
+        return try transform.toForeign(slots, parameters)
     }
 
+    /// The one tensor of a single-slot rule.
     static func single(_ slots: [String: Tensor]) throws(TransformError) -> Tensor {
         guard slots.count == 1, let tensor = slots.values.first else { throw .slots("identity", Array(slots.keys)) }
         return tensor

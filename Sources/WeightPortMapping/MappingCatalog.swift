@@ -25,6 +25,13 @@ public struct MappingCatalog: Sendable {
 
     public var conventions: [String] { tables.map(\.convention) }
 
+    /// The checkpoint keys any table's framework keeps its weights under (`state_dict`, `model`,
+    /// …), in table order, each once.
+    public var containerKeys: [String] {
+        var seen = Set<String>()
+        return tables.flatMap(\.containers).filter { seen.insert($0).inserted }
+    }
+
     public func table(_ convention: String) throws(DetectionError) -> MappingTable {
         guard let table = tables.first(where: { $0.convention == convention }) else {
             throw .unknownConvention(convention, known: conventions)

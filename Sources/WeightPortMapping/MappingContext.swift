@@ -1,12 +1,13 @@
+import WeightPortVocabulary
 /// Architecture facts some names depend on, e.g. Detectron's FPN blob `fpn_inner_res4_5_sum`
 /// embeds the last block index of res4 (5 in R-50, 22 in R-101).
 public struct MappingContext: Sendable {
     /// Named per-index tables: `blocks[s]` is the number of blocks of stage `s`.
     public var tables: [String: [Int: Int]]
     /// Architecture traits rules can depend on: `c4` (res5 is the RoI head), `gn` (GroupNorm), …
-    public var flags: Set<String>
+    public var flags: Set<ArchitectureFlag>
 
-    public init(tables: [String: [Int: Int]] = [:], flags: Set<String> = []) {
+    public init(tables: [String: [Int: Int]] = [:], flags: Set<ArchitectureFlag> = []) {
         self.tables = tables
         self.flags = flags
     }

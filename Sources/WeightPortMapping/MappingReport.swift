@@ -8,6 +8,9 @@ public struct MappingReport: Sendable {
     public var unusedReasons: [String: String] = [:]
     /// Source tensors no rule knows.
     public var unknown: [String] = []
+    /// Source tensors a rule names but no node of the model consumes (e.g. deformable-conv
+    /// offsets on a plain ResNet), by their source names.
+    public var unconsumed: [String] = []
     /// Groups with some tensors missing (e.g. a BatchNorm without its Scale layer).
     public var incomplete: [NameMapping.Incomplete] = []
     /// Target tensors the target model needs but the source did not provide.

@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 /// One row of a mapping table: a group of canonical tensors and the foreign tensors they
 /// correspond to, with the transform that turns one into the other.
 ///
@@ -9,19 +10,19 @@ public struct MappingRule: Sendable {
     public let canonical: [String: NamePattern]
     /// Slot name → foreign name pattern.
     public let foreign: [String: NamePattern]
-    /// Transform name from `TransformCatalog`, `identity` when absent.
+    /// Transform name from `TransformRegistry`, `identity` when absent.
     public let transform: String
     /// Inclusive bounds on variables, e.g. `s: [2, 5]`.
     public let bounds: [String: ClosedRange<Int>]
     /// Architecture flags that must all hold (`c4`, `gn`, …) for the rule to apply.
-    public let when: Set<String>
+    public let when: Set<ArchitectureFlag>
     /// Architecture flags none of which may hold.
-    public let unless: Set<String>
+    public let unless: Set<ArchitectureFlag>
     /// Position in the table file, for messages (`rule 7`).
     public let index: Int
 
     public init(canonical: [String: NamePattern], foreign: [String: NamePattern], transform: String = "identity",
-                bounds: [String: ClosedRange<Int>] = [:], when: Set<String> = [], unless: Set<String> = [], index: Int) {
+                bounds: [String: ClosedRange<Int>] = [:], when: Set<ArchitectureFlag> = [], unless: Set<ArchitectureFlag> = [], index: Int) {
         self.canonical = canonical
         self.foreign = foreign
         self.transform = transform

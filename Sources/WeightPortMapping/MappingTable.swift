@@ -1,4 +1,5 @@
 import Foundation
+import WeightPortVocabulary
 
 /// One naming convention's table, read from `mappings/<convention>.yaml` and usable both ways.
 public struct MappingTable: Sendable {
@@ -19,7 +20,10 @@ public struct MappingTable: Sendable {
     public let features: [MappingRule]
     public let unused: [UnusedPattern]
     /// Architecture flags a file's names reveal: flag → patterns any one of which sets it.
-    public let flagPatterns: [String: [NamePattern]]
+    public let flagPatterns: [ArchitectureFlag: [NamePattern]]
+    /// Checkpoint keys this framework's files keep the weights under: its checkpoint layout's,
+    /// then any the table lists (`containers:`), e.g. other trainers' `model_state`.
+    public let containers: [String]
     /// Prefixes foreign names may carry as a whole (`module.` from DataParallel); never written.
     public let optionalPrefixes: [String]
     /// Whether some rule's names depend on stage depths (`blocks(s)-1`, MSRA block spellings),
@@ -47,8 +51,8 @@ public struct MappingTable: Sendable {
             do {
                 let rule = try row.rule(index: i + 1)
                 try rule.check()
-                guard TransformCatalog.known.contains(rule.transform) else {
-                    throw MappingError.invalidPattern("rule \(i + 1): unknown transform '\(rule.transform)'")
+                guard TransformRegistry.transform(named: rule.transform) != nil else {
+                    throw MappingError.invalidPattern("rule \(i + 1): unknown transform '\(rule.transform)' (known: \(TransformRegistry.names.joined(separator: ", ")))")
                 }
                 rules.append(rule)
             } catch let error as MappingError {
@@ -58,6 +62,7 @@ public struct MappingTable: Sendable {
             }
         }
         self.rules = rules
+        try MappingTable.checkBackground(semantics.backgroundClass, rules: rules, file: file)
         namesDependOnDepths = rules.contains { rule in
             (Array(rule.foreign.values) + Array(rule.canonical.values)).contains(where: \.dependsOnContext)
         }
@@ -77,8 +82,9 @@ public struct MappingTable: Sendable {
         }
         self.features = features
         optionalPrefixes = raw.optionalPrefixes ?? []
+        containers = [semantics.checkpoint?.containerKey].compactMap { $0 } + (raw.containers ?? [])
         do {
-            var flags: [String: [NamePattern]] = [:]
+            var flags: [ArchitectureFlag: [NamePattern]] = [:]
             for (flag, patterns) in raw.flags ?? [:] {
                 flags[flag] = try patterns.map { text throws(MappingError) in try NamePattern(text) }
             }
@@ -88,6 +94,22 @@ public struct MappingTable: Sendable {
             }
         } catch {
             throw .invalidTable(file: file, reason: error.what)
+        }
+    }
+
+    /// `background_class` must agree with the predictor rules: `last` exactly when they move the
+    /// background row (a table that said `last` but copied predictors as they are would put
+    /// every class one row off).
+    static func checkBackground(_ declared: BackgroundPosition?, rules: [MappingRule], file: String) throws(MappingError) {
+        let moving = rules.filter { TransformRegistry.backgroundLast.contains($0.transform) }
+        let predictors = rules.filter { rule in
+            rule.canonical.values.contains { $0.description.hasPrefix("roi_heads.box_predictor.cls_score") }
+        }
+        if let rule = moving.first, declared != .last {
+            throw .invalidTable(file: file, reason: "\(rule.label) moves the background class but semantics.background_class is \(declared?.rawValue ?? "not declared") (expected last)")
+        }
+        if declared == .last, moving.isEmpty, let rule = predictors.first {
+            throw .invalidTable(file: file, reason: "semantics.background_class is last but \(rule.label) copies the predictor unchanged (use transform: background_last)")
         }
     }
 
@@ -102,7 +124,7 @@ public struct MappingTable: Sendable {
     }
 
     /// The flags `names` reveal (e.g. `gn` when GroupNorm blobs are present).
-    public func flags(revealedBy names: [String]) -> Set<String> {
+    public func flags(revealedBy names: [String]) -> Set<ArchitectureFlag> {
         let empty = MappingContext()
         return Set(flagPatterns.filter { _, patterns in
             names.contains { name in patterns.contains { $0.match(name, context: empty) != nil } }

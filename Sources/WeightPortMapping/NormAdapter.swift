@@ -1,5 +1,6 @@
 import Foundation
 import WeightPortCore
+import WeightPortVocabulary
 
 /// Rewrites the hub's norms and stem bias into what a target convention's model holds, with
 /// exact algebra wherever one exists (CONVENTIONS.md §0.1 items 2–3, §3.4 item 2):
@@ -10,13 +11,13 @@ import WeightPortCore
 ///   (BatchNorm: mean − c; affine: bias + scale·c).
 public enum NormAdapter {
     public struct Target: Sendable {
-        public var normKind: String
+        public var normKind: DeclaredNorm
         public var eps: Double
         public var stemBias: Bool
         /// Norm paths that are GroupNorms (left as they are).
         public var groupNorms: Set<String>
 
-        public init(normKind: String, eps: Double, stemBias: Bool, groupNorms: Set<String> = []) {
+        public init(normKind: DeclaredNorm, eps: Double, stemBias: Bool, groupNorms: Set<String> = []) {
             self.normKind = normKind
             self.eps = eps
             self.stemBias = stemBias
@@ -24,11 +25,11 @@ public enum NormAdapter {
         }
 
         public init(_ semantics: ConventionSemantics, groupNorms: Set<String> = []) {
-            self.init(normKind: semantics.norm ?? "batchnorm", eps: semantics.normEps ?? 1e-5,
-                      stemBias: semantics.stemConvBias == "used", groupNorms: groupNorms)
+            self.init(normKind: semantics.norm ?? .batchnorm, eps: semantics.normEps ?? 1e-5,
+                      stemBias: semantics.stemConvBias == .used, groupNorms: groupNorms)
         }
 
-        var wantsStatistics: Bool { normKind == "batchnorm" || normKind == "frozen_batchnorm" }
+        var wantsStatistics: Bool { normKind.hasStatistics }
     }
 
     public static func adapt(_ weights: CanonicalWeights, to target: Target) throws(TransformError) -> CanonicalWeights {

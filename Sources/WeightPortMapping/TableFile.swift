@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 import Yams
 
 /// The YAML shape of a table file, read from the node tree.
@@ -16,8 +17,8 @@ struct TableFile {
         let foreign: [String: String]
         let transform: String?
         let bounds: [String: [Int]]
-        let when: [String]
-        let unless: [String]
+        let when: [ArchitectureFlag]
+        let unless: [ArchitectureFlag]
 
         func rule(index: Int) throws -> MappingRule {
             var ranges: [String: ClosedRange<Int>] = [:]
@@ -51,17 +52,24 @@ struct TableFile {
     let rules: [Row]
     let features: [Row]?
     let unused: [UnusedRow]?
-    let flags: [String: [String]]?
+    let flags: [ArchitectureFlag: [String]]?
     let optionalPrefixes: [String]?
+    let containers: [String]?
 
     init(yaml text: String) throws {
         // The basic resolver tags every scalar as a string; numbers are parsed where expected.
         guard let root = try Yams.compose(yaml: text, .basic) else { throw ShapeError(reason: "the file is empty") }
         let top = try YAMLFields(root, at: "the table")
-        try top.allow(["convention", "description", "semantics", "rules", "features", "unused", "flags", "optional_prefixes"])
+        try top.allow(["convention", "description", "semantics", "heads", "rules", "features", "unused", "flags",
+                       "optional_prefixes", "containers"])
         convention = try top.string("convention")
         description = try top.optionalString("description")
-        semantics = try top.node("semantics").map { try TableFile.semantics($0) }
+        var semantics = try top.node("semantics").map { try TableFile.semantics($0) }
+        if let heads = try top.node("heads").map({ try TableFile.heads($0) }) {
+            semantics = semantics ?? ConventionSemantics()
+            semantics?.heads = heads
+        }
+        self.semantics = semantics
         rules = try top.list("rules").enumerated().map { try TableFile.row($1, at: "rules[\($0 + 1)]") }
         features = try top.optionalList("features")?.enumerated().map { try TableFile.row($1, at: "features[\($0 + 1)]") }
         unused = try top.optionalList("unused")?.enumerated().map { i, node in
@@ -72,11 +80,16 @@ struct TableFile {
         }
         flags = try top.node("flags").map { node in
             let fields = try YAMLFields(node, at: "flags")
-            var out: [String: [String]] = [:]
-            for key in fields.keys { out[key] = try fields.strings(key) }
+            var out: [ArchitectureFlag: [String]] = [:]
+            for key in fields.keys {
+                do { out[try ArchitectureFlag.parse(key)] = try fields.strings(key) } catch let error as VocabularyError {
+                    throw ShapeError(reason: "flags: \(error)\(fields.line(of: key))")
+                }
+            }
             return out
         }
         optionalPrefixes = try top.node("optional_prefixes").map { _ in try top.strings("optional_prefixes") }
+        containers = try top.node("containers").map { _ in try top.strings("containers") }
     }
 
     /// One line for a YAML syntax error, with its line and column (Yams' own description
@@ -107,27 +120,56 @@ struct TableFile {
         }
         return Row(canonical: try fields.slots("canonical"), foreign: try fields.slots("foreign"),
                    transform: try fields.optionalString("transform"), bounds: bounds,
-                   when: fields.node("when") == nil ? [] : try fields.strings("when"),
-                   unless: fields.node("unless") == nil ? [] : try fields.strings("unless"))
+                   when: try fields.terms("when"), unless: try fields.terms("unless"))
+    }
+
+    static func heads(_ node: Node) throws -> HeadSemantics {
+        let fields = try YAMLFields(node, at: "heads")
+        typealias Key = HeadSemantics.CodingKeys
+        try fields.allow(Set(Key.allCases.map(\.rawValue)))
+        var h = HeadSemantics()
+        h.roiAlign = try fields.optionalTerm(Key.roiAlign.rawValue)
+        h.levelRule = try fields.optionalTerm(Key.levelRule.rawValue)
+        h.keypointUpsampling = try fields.optionalTerm(Key.keypointUpsampling.rawValue)
+        h.rpnActivation = try fields.optionalTerm(Key.rpnActivation.rawValue)
+        h.canonicalScale = try fields.optionalDouble(Key.canonicalScale.rawValue)
+        h.canonicalLevel = try fields.optionalDouble(Key.canonicalLevel.rawValue).map { Int($0) }
+        h.agnosticBoxRows = try fields.optionalDouble(Key.agnosticBoxRows.rawValue).map { Int($0) }
+        for key in [Key.box, .mask, .keypoint, .c4] {
+            guard let value = fields.node(key.rawValue) else { continue }
+            let pooler = try YAMLFields(value, at: "heads." + key.rawValue)
+            try pooler.allow(["resolution", "sampling_ratio"])
+            guard let resolution = try pooler.optionalDouble("resolution"), let ratio = try pooler.optionalDouble("sampling_ratio") else {
+                throw ShapeError(reason: "heads.\(key.rawValue) needs resolution and sampling_ratio\(fields.line(of: key.rawValue))")
+            }
+            let spec = HeadSemantics.Pooler(resolution: Int(resolution), samplingRatio: Int(ratio))
+            switch key {
+            case .box: h.box = spec
+            case .mask: h.mask = spec
+            case .keypoint: h.keypoint = spec
+            default: h.c4 = spec
+            }
+        }
+        return h
     }
 
     static func semantics(_ node: Node) throws -> ConventionSemantics {
         let fields = try YAMLFields(node, at: "semantics")
         typealias Key = ConventionSemantics.CodingKeys
-        try fields.allow(Set([Key.strideInFirst1x1, .pool1, .stemConvBias, .norm, .normEps, .inputChannels, .pixelScale,
-                              .pixelMean, .pixelStd, .backgroundClass, .checkpoint, .groupNorm].map(\.rawValue)))
+        try fields.allow(Set(Key.allCases.map(\.rawValue).filter { $0 != Key.heads.rawValue }))
         var s = ConventionSemantics()
         s.strideInFirst1x1 = try fields.optionalBool(Key.strideInFirst1x1.rawValue)
-        s.pool1 = try fields.optionalString(Key.pool1.rawValue)
-        s.stemConvBias = try fields.optionalString(Key.stemConvBias.rawValue)
-        s.norm = try fields.optionalString(Key.norm.rawValue)
+        s.pool1 = try fields.optionalTerm(Key.pool1.rawValue)
+        s.stemConvBias = try fields.optionalTerm(Key.stemConvBias.rawValue)
+        s.norm = try fields.optionalTerm(Key.norm.rawValue)
         s.normEps = try fields.optionalDouble(Key.normEps.rawValue)
-        s.inputChannels = try fields.optionalString(Key.inputChannels.rawValue)
+        s.inputChannels = try fields.optionalTerm(Key.inputChannels.rawValue)
         s.pixelScale = try fields.optionalDouble(Key.pixelScale.rawValue)
         s.pixelMean = try fields.node(Key.pixelMean.rawValue).map { _ in try fields.doubles(Key.pixelMean.rawValue) }
         s.pixelStd = try fields.node(Key.pixelStd.rawValue).map { _ in try fields.doubles(Key.pixelStd.rawValue) }
-        s.backgroundClass = try fields.optionalString(Key.backgroundClass.rawValue)
-        s.checkpoint = try fields.optionalString(Key.checkpoint.rawValue)
+        s.backgroundClass = try fields.optionalTerm(Key.backgroundClass.rawValue)
+        s.checkpoint = try fields.optionalTerm(Key.checkpoint.rawValue)
+        s.pickle = try fields.optionalTerm(Key.pickle.rawValue)
         s.groupNorm = try fields.optionalBool(Key.groupNorm.rawValue)
         return s
     }

@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 import Yams
 
 /// The fields of one YAML mapping, read with the types a table expects; every error names the
@@ -57,6 +58,26 @@ struct YAMLFields {
         case "false", "no", "off": return false
         default: throw wrong(key, "true or false")
         }
+    }
+
+    /// A vocabulary term; a misspelt one is an error naming the spellings there are and the line.
+    func optionalTerm<Term: VocabularyTerm>(_ key: String, as type: Term.Type = Term.self) throws -> Term? {
+        guard let text = try optionalString(key) else { return nil }
+        do { return try Term.parse(text) } catch { throw TableFile.ShapeError(reason: "\(place).\(key): \(error)\(line(of: key))") }
+    }
+
+    /// A list of vocabulary terms (a single value counts as a list of one).
+    func terms<Term: VocabularyTerm>(_ key: String, as type: Term.Type = Term.self) throws -> [Term] {
+        guard node(key) != nil else { return [] }
+        return try strings(key).map { text in
+            do { return try Term.parse(text) } catch { throw TableFile.ShapeError(reason: "\(place).\(key): \(error)\(line(of: key))") }
+        }
+    }
+
+    /// ` (line N)` for the value of `key`, empty when Yams kept no mark.
+    func line(of key: String) -> String {
+        guard let mark = values[key]?.mark else { return "" }
+        return " (line \(mark.line))"
     }
 
     func optionalDouble(_ key: String) throws -> Double? {

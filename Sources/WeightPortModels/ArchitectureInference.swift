@@ -43,8 +43,25 @@ public enum ArchitectureInference {
         spec.body = isC4 ? .c4 : (table["fpn_lateral2.weight"] != nil ? .fpn : .c5)
         spec.fpn = spec.body == .fpn ? inferredPyramid(table, base: defaults?.fpn) : nil
         spec.classes = table["linear.weight"]?.first
+        spec.deformable = inferredDeformable(table, prefixes: (2...5).map { $0 == 5 && isC4 ? "roi_heads.res5" : "res\($0)" },
+                                             declared: defaults?.deformable)
+        spec.heads = HeadInference.infer(table, pooledChannels: spec.fpn?.channels ?? spec.outputChannels(stage: 2),
+                                         res5Channels: spec.outputChannels(stage: 3))
         try spec.validate()
         return spec
+    }
+
+    /// Which stages have offset convs (`res3.0.conv2_offset.weight`), and what their rows say:
+    /// 27·g rows is DCNv2 with g groups, 18·g DCNv1. Rows both readings fit (54, 108: v2 with 2 or
+    /// 4 groups, or v1 with 3 or 6) are read as DCNv2 — the published models with such widths are
+    /// v2 — unless `declared` (from `--arch`, a config) says otherwise.
+    static func inferredDeformable(_ table: [String: [Int]], prefixes: [String], declared: DeformableSpec?) -> DeformableSpec? {
+        let stages = prefixes.map { prefix in table.keys.contains { $0.hasPrefix(prefix + ".") && $0.hasSuffix(".conv2_offset.weight") } }
+        guard stages.contains(true) else { return nil }
+        let rows = table.first { $0.key.hasSuffix(".conv2_offset.weight") }?.value.first ?? 18
+        if let declared, declared.offsetRows() == rows { return DeformableSpec(stages: stages, modulated: declared.modulated, groups: declared.groups) }
+        let modulated = rows % 27 == 0
+        return DeformableSpec(stages: stages, modulated: modulated, groups: max(1, rows / (modulated ? 27 : 18)))
     }
 
     static func inferredDepth(blocks: [Int], bottleneck: Bool) -> Int {

@@ -2,7 +2,7 @@ extension ArchitectureSpec: Codable {
     enum CodingKeys: String, CodingKey {
         case name, depth, block, blocksPerStage, stem, stemWidths, stemBias, stemPool, res2Channels, groups
         case widthPerGroup, strideIn1x1, shortcut, dilations, dilateFirstBlock, norm, body, fpn, classes
-        case returnedFeatures
+        case returnedFeatures, heads, deformable
     }
 
     /// Starts from `name` (default `R-50`) and overrides every field the JSON holds, so a file may say
@@ -41,6 +41,8 @@ extension ArchitectureSpec: Codable {
         if c.contains(.fpn) { fpn = try c.decodeIfPresent(FeaturePyramidSpec.self, forKey: .fpn) }
         if c.contains(.classes) { classes = try c.decodeIfPresent(Int.self, forKey: .classes) }
         if c.contains(.returnedFeatures) { returnedFeatures = try c.decodeIfPresent([String].self, forKey: .returnedFeatures) }
+        if let heads = try c.decodeIfPresent(HeadsSpec.self, forKey: .heads) { self.heads = heads }
+        if c.contains(.deformable) { deformable = try c.decodeIfPresent(DeformableSpec.self, forKey: .deformable) }
         try validate()
     }
 
@@ -66,5 +68,7 @@ extension ArchitectureSpec: Codable {
         try c.encodeIfPresent(fpn, forKey: .fpn)
         try c.encodeIfPresent(classes, forKey: .classes)
         try c.encodeIfPresent(returnedFeatures, forKey: .returnedFeatures)
+        if !heads.isEmpty { try c.encode(heads, forKey: .heads) }
+        try c.encodeIfPresent(deformable, forKey: .deformable)
     }
 }

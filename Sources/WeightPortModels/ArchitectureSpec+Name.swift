@@ -40,12 +40,39 @@ extension ArchitectureSpec {
             if body == .fpn { fpn = FeaturePyramidSpec() }
             rest = rest.dropFirst()
         }
-        if let option = rest.first {
-            guard body == .fpn, option == "RetinaNet" || option == "P2only" else { throw fail("unknown suffix '\(option)'") }
+        if let option = rest.first, option == "RetinaNet" || option == "P2only" {
+            guard body == .fpn else { throw fail("'\(option)' needs an FPN body") }
             if option == "RetinaNet" { fpn?.topBlock = .p6p7FromC5 } else { fpn?.onlyP2 = true }
             rest = rest.dropFirst()
         }
+        if let option = rest.first, option == "DCN" || option == "DCNv2" {
+            rest = rest.dropFirst()
+            guard let stages = rest.first.flatMap(Self.parseStages) else { throw fail("\(option) needs its stages, e.g. \(option)-c3c5") }
+            rest = rest.dropFirst()
+            var groups = 1
+            if let g = rest.first, g.hasPrefix("g") {
+                guard let value = Int(g.dropFirst()), value > 0 else { throw fail("bad deformable groups '\(g)'") }
+                groups = value
+                rest = rest.dropFirst()
+            }
+            deformable = DeformableSpec(stages: stages, modulated: option == "DCNv2", groups: groups)
+        }
         if let extra = rest.first { throw fail("unexpected '\(extra)'") }
+    }
+
+    /// `c3c5` (res3 to res5), `c5` (res5 alone) or `c3+c5` (those stages only).
+    private static func parseStages(_ text: String) -> [Bool]? {
+        let listed = text.contains("+")
+        let parts = listed ? text.split(separator: "+").map(String.init) : [text]
+        var numbers: [Int] = []
+        for part in parts {
+            let values = part.split(separator: "c", omittingEmptySubsequences: true).compactMap { Int($0) }
+            guard part.hasPrefix("c"), !values.isEmpty, values.count == part.filter({ $0 == "c" }).count,
+                  values.allSatisfy({ (2...5).contains($0) }), !listed || values.count == 1 else { return nil }
+            numbers += values
+        }
+        guard listed || numbers.count <= 2, let low = numbers.min(), let high = numbers.max() else { return nil }
+        return (2...5).map { listed ? numbers.contains($0) : (low...high).contains($0) }
     }
 
     private static func parseCardinality(_ text: String) -> (Int, Int)? {
@@ -94,6 +121,7 @@ extension ArchitectureSpec {
             if fpn.topBlock == .p6p7FromC5 || fpn.topBlock == .p6p7FromP5 { text += "-RetinaNet" }
             if fpn.onlyP2 { text += "-P2only" }
         }
+        if let deformable { text += "-" + deformable.nameSuffix }
         return text
     }
 }

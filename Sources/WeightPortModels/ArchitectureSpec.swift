@@ -1,4 +1,5 @@
 import WeightPortCore
+import WeightPortVocabulary
 
 /// Everything about a ResNet/ResNeXt backbone (+ FPN or classifier) that changes its numbers.
 ///
@@ -11,8 +12,7 @@ public struct ArchitectureSpec: Sendable, Equatable {
     public enum BlockKind: String, Codable, Sendable { case basic, bottleneck }
     /// `conv7x7`: one 7×7/2 conv; `deep`: three 3×3 convs, the first with stride 2 (ResNetV1c).
     public enum StemKind: String, Codable, Sendable { case conv7x7 = "7x7", deep }
-    /// The 3×3/2 max-pool after the stem: PyTorch pads 1 and floors; Caffe pads 0 and ceils.
-    public enum PoolRounding: String, Codable, Sendable { case pytorch, caffe }
+    public typealias PoolRounding = WeightPortVocabulary.PoolRounding
     /// Projection shortcut: strided 1×1 conv, or 2×2 avg-pool then 1×1 conv (ResNetV1d `avg_down`).
     public enum ShortcutKind: String, Codable, Sendable { case conv, avgDown = "avg_down" }
     /// C4: res2–res4 in the backbone, res5 as the RoI head; C5: res2–res5; FPN: C5 + pyramid.
@@ -51,6 +51,10 @@ public struct ArchitectureSpec: Sendable, Equatable {
     public var classes: Int?
     /// Features the forward pass returns; nil returns all it computes.
     public var returnedFeatures: [String]?
+    /// Detection heads (none for a backbone or classifier).
+    public var heads = HeadsSpec()
+    /// Deformable 3×3 convs per stage; nil for none.
+    public var deformable: DeformableSpec?
 
     /// Output channels of stage `index` (res2 = 0).
     public func outputChannels(stage index: Int) -> Int { res2Channels << index }
@@ -82,5 +86,11 @@ public struct ArchitectureSpec: Sendable, Equatable {
         try require((body == .fpn) == (fpn != nil), "an FPN body needs exactly one fpn spec")
         try require(norm.kind != .group || norm.groups > 0, "GroupNorm needs positive groups")
         try require(body != .c4 || classes == nil, "a C4 body has no classifier")
+        if let deformable {
+            try require(deformable.stages.count == 4 && deformable.groups > 0, "deformable needs 4 stage flags and positive groups")
+            try require(block == .bottleneck || !deformable.stages.contains(true), "deformable convs need bottleneck blocks")
+        }
+        try require(returnedFeatures?.allSatisfy(FeatureName.isKnown) ?? true,
+                    "returnedFeatures must be among \(FeatureName.computationOrder)")
     }
 }

@@ -1,6 +1,6 @@
 /// The FPN layers of the canonical tree (detectron2 names `fpn_lateral{2-5}`, `fpn_output{2-5}`,
 /// `top_block.p6/p7`).
-public struct FeaturePyramid: Sendable, Equatable {
+public struct FeaturePyramid: ModelNode, Equatable {
     public var spec: FeaturePyramidSpec
     /// Lateral 1×1 convs for res2…res5, in that order.
     public var laterals: [ConvolutionLayer]
@@ -34,10 +34,11 @@ public struct FeaturePyramid: Sendable, Equatable {
         }
     }
 
-    public var parameters: [ParameterSpec] {
-        laterals.flatMap(\.parameters) + outputs.flatMap(\.parameters)
-            + (p6?.parameters ?? []) + (p7?.parameters ?? [])
-    }
+    /// The pyramid's convs sit at the top level of the canonical names (`fpn_lateral2`).
+    public var path: String { "" }
+    public var convolutions: [ConvolutionLayer] { laterals + outputs + [p6, p7].compactMap { $0 } }
+    public var parameters: [ParameterSpec] { convolutions.flatMap(\.parameters) }
+    public var emits: [String] { featureNames }
 
     /// Feature names it produces, finest first.
     public var featureNames: [String] {

@@ -27,20 +27,21 @@ public struct ParameterCheck: Sendable, Equatable {
 
     /// Compares `stateDict` with `expected`.
     public init(_ stateDict: StateDict, expected: [ParameterSpec]) {
+        self.init(shapes: stateDict.map { ($0.name, $0.tensor.shape) }, expected: expected)
+    }
+
+    /// Compares `(name, shape)` pairs, in file order, with `expected`.
+    public init(shapes: [(String, [Int])], expected: [ParameterSpec]) {
         let expectedPaths = Set(expected.map(\.path))
+        let found = Dictionary(shapes, uniquingKeysWith: { first, _ in first })
         missing = []
         mismatched = []
         for parameter in expected {
-            guard let tensor = stateDict[parameter.path] else { missing.append(parameter.path); continue }
-            if tensor.shape != parameter.shape {
-                mismatched.append(ShapeMismatch(path: parameter.path, expected: parameter.shape, found: tensor.shape))
+            guard let shape = found[parameter.path] else { missing.append(parameter.path); continue }
+            if shape != parameter.shape {
+                mismatched.append(ShapeMismatch(path: parameter.path, expected: parameter.shape, found: shape))
             }
         }
-        unexpected = stateDict.names.filter { !expectedPaths.contains($0) && !$0.hasSuffix("num_batches_tracked") }
+        unexpected = shapes.map(\.0).filter { !expectedPaths.contains($0) && !$0.hasSuffix("num_batches_tracked") }
     }
-}
-
-extension ResNet {
-    /// Checks a state dict under canonical names against this tree's parameters.
-    public func check(_ stateDict: StateDict) -> ParameterCheck { ParameterCheck(stateDict, expected: parameters) }
 }

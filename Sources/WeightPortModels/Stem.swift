@@ -1,6 +1,6 @@
 /// The stem: a 7×7/2 conv (`stem.conv1`) or three 3×3 convs (`stem.conv1…conv3`, as detectron2's
 /// DeepLab stem names them), each with norm and ReLU, then a 3×3/2 max-pool.
-public struct Stem: Sendable, Equatable {
+public struct Stem: ModelNode, Equatable {
     public var convs: [ConvolutionLayer]
     public var pool: ArchitectureSpec.PoolRounding
 
@@ -21,6 +21,9 @@ public struct Stem: Sendable, Equatable {
         }
     }
 
+    public var path: String { "stem" }
     public var outChannels: Int { convs.last?.outChannels ?? 0 }
+    public var convolutions: [ConvolutionLayer] { convs }
     public var parameters: [ParameterSpec] { convs.flatMap(\.parameters) }
+    public var emits: [String] { ["stem"] }
 }

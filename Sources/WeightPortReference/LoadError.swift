@@ -14,6 +14,8 @@ public enum LoadError: Error, Sendable, Equatable {
     case input(expected: String, found: [Int])
     /// The BLAS library could not be loaded.
     case blas(String)
+    /// A head could not run on the given boxes or settings.
+    case head(HeadOpError)
 }
 
 extension LoadError: Diagnostic {
@@ -31,12 +33,14 @@ extension LoadError: Diagnostic {
         case .architecture(let error): return error.what
         case .input(let expected, let found): return "input must be \(expected), got shape \(found)"
         case .blas(let message): return message
+        case .head(let error): return error.what
         }
     }
 
     public var location: String? {
         switch self {
         case .parameters(let missing, _, let mismatched): return (missing.first ?? mismatched.first?.path).map { "parameter \($0)" }
+        case .head(let error): return error.location
         case .architecture, .input, .blas: return nil
         }
     }

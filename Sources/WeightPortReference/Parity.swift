@@ -1,4 +1,5 @@
 import WeightPortCore
+import WeightPortVocabulary
 
 /// Compares computed features with expected ones (e.g. PyTorch's), feature by feature.
 ///
@@ -63,7 +64,7 @@ public enum Parity {
     }
 
     /// Features in the order the forward pass computes them, so the first failure is the first divergence.
-    public static let computationOrder = ["stem", "res2", "res3", "res4", "res5", "p2", "p3", "p4", "p5", "p6", "p7", "logits"]
+    public static let computationOrder = FeatureName.computationOrder
 
     /// Compares every feature named in `expected` with the same-named computed one, in `order`
     /// (names missing from `order` follow, sorted). A feature absent from `actual` fails with an empty shape.
@@ -105,7 +106,27 @@ public enum Parity {
             cause = "direction matches but scale differs: check norm eps or frozen-BN statistics"
         } else if failing.name == "stem" {
             cause = "the stem already differs: check input channel order, pixel scale and pool1 mode"
+        } else if let head = headCause(failing, passed: passed) {
+            cause = head
         }
         return "\(failing.description)" + (cause.isEmpty ? "" : "; likely cause: \(cause)")
+    }
+
+    /// Where heads disagree, the settings that make frameworks compute differently (HEADS.md):
+    /// pooling (RoIAlign variant, sampling, level rule), class layout, keypoint upsampling.
+    static func headCause(_ failing: Report, passed: Set<String>) -> String? {
+        switch failing.name {
+        case "box.pooled", "mask.pooled", "keypoint.pooled":
+            return "the RoI features differ while the pyramid agrees: check the RoIAlign variant (legacy vs aligned), "
+                + "the sampling ratio and the FPN level rule (Detectron's +1 area, eps placement, mmdet's finest_scale)"
+        case "box.cls_score", "box.bbox_pred", "mask.logits":
+            guard passed.contains("box.features") || passed.contains("mask.pooled") else { return nil }
+            return "the head's input agrees but its classes do not: check the background class position (first vs last), "
+                + "dropped background rows and the class count"
+        case "keypoint.logits" where passed.contains("keypoint.pooled"):
+            return "check the keypoint upsampling (Detectron's fixed bilinear deconv vs interpolate) and score_lowres"
+        default:
+            return failing.name.hasPrefix("rpn.") ? "check the RPN's anchors per position and its objectness layout (sigmoid vs softmax)" : nil
+        }
     }
 }

@@ -1,16 +1,24 @@
 import WeightPortModels
 
-/// A residual block ready to run: `relu(convs(x) + shortcut(x))`.
-struct ReferenceBlock: Sendable {
+/// A residual block ready to run: `relu(convs(x) + shortcut(x))`; the last block of a stage
+/// emits the stage's feature.
+struct ReferenceBlock: RunnableNode {
     let convs: [NormalizedConvolution]
     let shortcut: NormalizedConvolution?
     /// The `avg_down` pool before the shortcut conv.
     let shortcutPool: AvgPool?
+    let emits: [String]
 
     init(_ block: ResidualBlock, parameters: ParameterSource) {
         convs = block.convs.map { NormalizedConvolution($0, parameters: parameters) }
         shortcut = block.shortcut.map { NormalizedConvolution($0, parameters: parameters) }
         shortcutPool = block.shortcutPoolStride > 1 ? AvgPool(kernel: block.shortcutPoolStride, stride: block.shortcutPoolStride) : nil
+        emits = block.emits
+    }
+
+    func run(_ state: inout ForwardState) throws(LoadError) {
+        state.current = apply(state.current, pool: state.pool)
+        for name in emits { state.features[name] = state.current }
     }
 
     func apply(_ x: FeatureMap, pool: BufferPool) -> FeatureMap {

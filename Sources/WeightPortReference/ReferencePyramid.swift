@@ -1,7 +1,9 @@
 import WeightPortModels
+import WeightPortVocabulary
 
 /// The FPN ready to run, as torchvision's `FeaturePyramidNetwork` and detectron2's `FPN` compute it.
-struct ReferencePyramid: Sendable {
+/// Reads `res2…res5`, emits `p2…`.
+struct ReferencePyramid: RunnableNode {
     let spec: FeaturePyramidSpec
     let laterals: [NormalizedConvolution]
     let outputs: [NormalizedConvolution]
@@ -14,6 +16,11 @@ struct ReferencePyramid: Sendable {
         outputs = pyramid.outputs.map { NormalizedConvolution($0, parameters: parameters) }
         p6 = pyramid.p6.map { NormalizedConvolution($0, parameters: parameters) }
         p7 = pyramid.p7.map { NormalizedConvolution($0, parameters: parameters) }
+    }
+
+    func run(_ state: inout ForwardState) throws(LoadError) {
+        let stages = (0..<4).compactMap { state.features[FeatureName.stage($0)] }
+        for (name, level) in apply(stages, pool: state.pool) { state.features[name] = level }
     }
 
     /// P levels from res2…res5, finest first: `[(name, map)]`.

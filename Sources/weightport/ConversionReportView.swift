@@ -22,6 +22,7 @@ enum ConversionReportView {
             lines.append("not carried:  \(names.count) \(category)\(reason) (e.g. \(names[0]))")
         }
         section(&lines, "unknown source tensors", report.unknown)
+        section(&lines, "used by no part of the model", report.unconsumed)
         section(&lines, "no name in the target", report.notRepresentable)
         section(&lines, "missing target tensors", report.missing)
         section(&lines, "allowed missing (--allow-missing)", report.allowedMissing)
@@ -83,6 +84,7 @@ enum ConversionReportView {
             ("mapped", .int(report.mapped)),
             ("unused", .object(report.unused.sorted { $0.key < $1.key }.map { ($0.key, strings($0.value)) })),
             ("unknown", strings(report.unknown)),
+            ("unconsumed", strings(report.unconsumed)),
             ("not_representable", strings(report.notRepresentable)),
             ("missing", strings(report.missing)),
             ("allowed_missing", strings(report.allowedMissing)),

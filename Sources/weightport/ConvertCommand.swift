@@ -54,7 +54,22 @@ struct ConvertCommand: ParsableCommand {
         } catch let failure as StrictConversionFailure {
             indicator.finish()
             if json { print(ConversionReportView.json(failure).serialized()) } else { print(ConversionReportView.text(failure.report)) }
-            throw FileError(path: failure.path, underlying: StrictFailureDiagnostic(summary: failure.summary))
+            throw failure
+        }
+    }
+
+    func validate() throws {
+        try PatternOptions.validate(drop: drop, allowMissing: allowMissing)
+    }
+}
+
+/// `--drop` and `--allow-missing` patterns, checked before any file is read.
+enum PatternOptions {
+    static func validate(drop: [String], allowMissing: [String] = []) throws {
+        for (flag, patterns) in [("--drop", drop), ("--allow-missing", allowMissing)] {
+            do { _ = try NamePatternList(patterns) } catch let error as any Diagnostic {
+                throw ValidationError("\(flag): \(error.what)")
+            }
         }
     }
 }
@@ -77,11 +92,4 @@ struct ConventionOptions: ParsableArguments {
         let folder = mappings
         return BackgroundValue { try MappingsCommand.load(folder) }
     }
-}
-
-/// The one-line form of a strict failure; the full report was printed just before.
-struct StrictFailureDiagnostic: Diagnostic {
-    let summary: String
-    var what: String { "not converted: \(summary)" }
-    var location: String? { nil }
 }

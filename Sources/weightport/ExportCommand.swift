@@ -24,10 +24,13 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Replace an existing bundle.") var force = false
     @Flag(help: "Print one JSON object.") var json = false
 
-    func run() throws {
+    func validate() throws {
         guard (verifyInput == nil) == (verifyExpect == nil) else {
             throw ValidationError("--verify-input and --verify-expect go together")
         }
+    }
+
+    func run() throws {
         let checksum = BundleExporter.sourceChecksum(source)
         let catalog = conventions.catalogInBackground()
         var parity: JSONValue?

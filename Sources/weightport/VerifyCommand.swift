@@ -20,11 +20,21 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Recorded activations (.npy, .npz, .safetensors, .h5).") var expect: String
     @OptionGroup var conventions: ConventionOptions
     @Option(help: "Maximum error relative to each feature's largest magnitude (default 1e-4).") var tolerance: Float?
+    @Option(help: "Boxes to run the RoI heads on: one N×4 float32 array x1, y1, x2, y2 in input pixels (.npy, .npz, .safetensors, .h5).")
+    var boxes: String?
+    @Option(help: "Source tensors to leave out on purpose (pattern, * = any text; repeatable); any other tensor no part of the model uses is an error.")
+    var drop: [String] = []
     @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        try PatternOptions.validate(drop: drop)
+    }
 
     func run() throws {
         var request = Verifier.Request(weights: weights, input: input, expect: expect)
         request.load = conventions.loaderOptions
+        request.drop = try NamePatternList(drop)
+        request.boxes = boxes
         if let tolerance { request.tolerance = tolerance }
         let outcome = try Verifier.verify(request, catalog: try conventions.catalog())
         print(json ? Verifier.json(outcome).serialized() : ParityTable.render(outcome))
@@ -54,6 +64,9 @@ enum ParityTable {
             ? "PASSED: \(outcome.layers.count) features within \(outcome.layers.first.map { String(format: "%g", $0.report.tolerance) } ?? "") of their range"
             : "FAILED: \(failed) of \(outcome.layers.count) features")
         if let diagnosis = outcome.diagnosis { lines.append("first divergence: \(diagnosis)") }
+        if !outcome.headsNotRun.isEmpty {
+            lines.append("checked by name and shape only, not run (no --boxes): " + outcome.headsNotRun.joined(separator: ", "))
+        }
         lines.append(String(format: "time: load %.3f s, forward %.3f s", outcome.loadSeconds, outcome.forwardSeconds))
         return lines.joined(separator: "\n")
     }

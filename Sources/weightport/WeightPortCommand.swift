@@ -8,18 +8,19 @@ struct WeightPortCommand: ParsableCommand {
         commandName: "weightport",
         abstract: "Read, map, verify and write detection-backbone weights.",
         version: WeightPortVersion.current,
-        subcommands: [InspectCommand.self, ConvertCommand.self, VerifyCommand.self, ExportCommand.self, MappingsCommand.self]
+        subcommands: [InspectCommand.self, ConvertCommand.self, VerifyCommand.self, ExportCommand.self, MappingsCommand.self, DiffCommand.self]
     )
 
-    /// Runs the chosen command and renders any WeightPort error once, as a single line.
+    /// Runs the chosen command and renders any error once, as a single line with exit status 1.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as FileError {
-            ErrorRenderer.fail(error)
         } catch {
-            exit(withError: error)
+            // `--help` and friends print themselves; a failing ExitCode has already said why.
+            guard let line = ErrorRenderer.line(for: error, command: Self.self) else { exit(withError: error) }
+            if line.isEmpty { exit(withError: error) }
+            ErrorRenderer.emit(line)
         }
     }
 }

@@ -69,7 +69,7 @@ enum ConventionFixtures {
 
     /// The weights a file holds, unwrapped from its checkpoint container.
     static func weights(_ path: String) throws -> StateDict {
-        CheckpointUnwrapper.unwrap(try WeightFileLoader.load(path: path).tensors).weights
+        CheckpointUnwrapper.unwrap(try WeightFileLoader.load(path: path).tensors, containers: try catalog.containerKeys).weights
     }
 
     static func temporaryDirectory() throws -> URL {

@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 import WeightPortMapping
 import WeightPortTestSupport
 import XCTest
@@ -70,7 +71,7 @@ final class DetectronTableTests: XCTestCase {
         let names = ["conv_rpn_w", "res5_0_branch2a_w", "res4_0_branch2a_w"]
         var context = MappingContext.stages(r50)
         context.flags = table.flags(revealedBy: names)
-        XCTAssertEqual(context.flags, ["c4"])
+        XCTAssertEqual(context.flags, [.c4])
         let mapping = try NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical)
         XCTAssertEqual(mapping.groups.map { $0.canonical["tensor"]! },
                        ["proposal_generator.rpn_head.conv.weight", "roi_heads.res5.0.conv1.weight", "res4.0.conv1.weight"])

@@ -1,3 +1,4 @@
+import WeightPortVocabulary
 import WeightPortCore
 import WeightPortMapping
 import XCTest
@@ -38,14 +39,14 @@ final class NormAdapterTests: XCTestCase {
 
     func testBatchNormEpsChangeKeepsTheFunction() throws {
         let source = batchNorm(eps: 1e-3)
-        let adapted = try NormAdapter.adapt(source, to: .init(normKind: "batchnorm", eps: 1e-5, stemBias: false))
+        let adapted = try NormAdapter.adapt(source, to: .init(normKind: .batchnorm, eps: 1e-5, stemBias: false))
         XCTAssertEqual(adapted.normEps["stem.conv1.norm"], 1e-5)
         assertSameFunction(source, adapted)
     }
 
     func testBatchNormFoldsIntoAffine() throws {
         let source = batchNorm(eps: 1e-5)
-        let adapted = try NormAdapter.adapt(source, to: .init(normKind: "affine", eps: 0, stemBias: false))
+        let adapted = try NormAdapter.adapt(source, to: .init(normKind: .affine, eps: 0, stemBias: false))
         XCTAssertNil(adapted.tensors["stem.conv1.norm.running_mean"])
         assertSameFunction(source, adapted)
     }
@@ -56,7 +57,7 @@ final class NormAdapterTests: XCTestCase {
         source.tensors["stem.conv1.norm.running_var"] = nil
         source.normEps = [:]
         for eps in [0.0, 1e-5] {
-            let adapted = try NormAdapter.adapt(source, to: .init(normKind: "frozen_batchnorm", eps: eps, stemBias: false))
+            let adapted = try NormAdapter.adapt(source, to: .init(normKind: .frozenBatchnorm, eps: eps, stemBias: false))
             XCTAssertEqual(adapted.tensors["stem.conv1.norm.running_mean"]?.floats(), [0, 0, 0])
             assertSameFunction(source, adapted)
         }
@@ -64,10 +65,10 @@ final class NormAdapterTests: XCTestCase {
 
     func testStemBiasFoldsIntoBatchNormAndAffine() throws {
         let bias: [Float] = [0.7, -2, 0.05]
-        for kind in ["batchnorm", "affine"] {
+        for kind: DeclaredNorm in [.batchnorm, .affine] {
             var source = batchNorm(eps: 1e-5)
             source.tensors["stem.conv1.bias"] = Tensor(float32: bias, shape: [3])
-            if kind == "affine" { source = try NormAdapter.adapt(source, to: .init(normKind: "affine", eps: 0, stemBias: true)) }
+            if kind == .affine { source = try NormAdapter.adapt(source, to: .init(normKind: .affine, eps: 0, stemBias: true)) }
             let adapted = try NormAdapter.adapt(source, to: .init(normKind: kind, eps: 1e-5, stemBias: false))
             XCTAssertNil(adapted.tensors["stem.conv1.bias"])
             assertSameFunction(source, adapted, stemBiasA: bias)

@@ -1,4 +1,5 @@
 @testable import WeightPortMapping
+import WeightPortVocabulary
 import XCTest
 
 /// The YAML shape of a table: what is read, and what is refused with the place it was found.
@@ -27,11 +28,11 @@ final class TableShapeTests: XCTestCase {
         XCTAssertEqual(table.semantics.strideInFirst1x1, true)
         XCTAssertEqual(table.semantics.normEps, 1e-3)
         XCTAssertEqual(table.semantics.pixelMean, [102.9, 115.9, 122.7])
-        XCTAssertEqual(table.semantics.backgroundClass, "first")
+        XCTAssertEqual(table.semantics.backgroundClass, .first)
         XCTAssertEqual(table.optionalPrefixes, ["module."])
-        XCTAssertEqual(table.flagPatterns["gn"]?.map(\.description), ["res{s}_{b}_branch2a_gn_s"])
+        XCTAssertEqual(table.flagPatterns[.gn]?.map(\.description), ["res{s}_{b}_branch2a_gn_s"])
         XCTAssertEqual(table.rules.first?.bounds["s"], 2...5)
-        XCTAssertEqual(table.rules.first?.when, ["gn"])
+        XCTAssertEqual(table.rules.first?.when, [.gn])
         XCTAssertEqual(table.unused.map(\.reason), ["SGD state, not weights", nil])
     }
 

@@ -16,7 +16,7 @@ final class ArchitectureSpecTests: XCTestCase {
         XCTAssertEqual(resnext.blocksPerStage, [3, 4, 23, 3])
         XCTAssertEqual(resnext.bottleneckWidth(stage: 0), 256, "32 groups × 8 channels")
         XCTAssertFalse(resnext.strideIn1x1, "Detectron's ResNeXt models stride on the 3×3")
-        XCTAssertTrue(try ArchitectureSpec(name: "R-50-C4").strideIn1x1, "MSRA ResNet strides on the 1×1")
+        XCTAssertTrue(try ArchitectureSpec(name: "R-50-C4").strideIn1x1, "MSRA ModelTree strides on the 1×1")
         XCTAssertEqual(try ArchitectureSpec(name: "R-34").block, .basic)
         XCTAssertEqual(try ArchitectureSpec(name: "R-50-FPN-RetinaNet").fpn?.topBlock, .p6p7FromC5)
     }
@@ -56,7 +56,7 @@ final class ArchitectureSpecTests: XCTestCase {
             spec.strideIn1x1 = false
             if spec.body == .c5 { spec.classes = 1000 }
             let expected = entries.map { "\($0[0]) \($0[1] as? [Int] ?? [])" }
-            let actual = try ResNet(spec: spec).parameters.map { "\($0.path) \($0.shape)" }
+            let actual = try ModelTree(spec: spec).parameters.map { "\($0.path) \($0.shape)" }
             XCTAssertEqual(actual, expected, name)
         }
     }
@@ -68,7 +68,7 @@ final class ArchitectureSpecTests: XCTestCase {
         weights["res2.0.conv1.norm.num_batches_tracked"] = Tensor(float32: [0], shape: [])
         weights["res2.0.conv1_momentum"] = Tensor(float32: [0], shape: [1])
         weights["fpn_lateral2.bias"] = Tensor(float32: [Float](repeating: 0, count: 15), shape: [15])
-        XCTAssertThrowsError(try ReferenceModel(spec: fixture.spec, stateDict: weights)) { error in
+        XCTAssertThrowsError(try ReferenceModel(tree: try ModelTree(spec: fixture.spec), stateDict: weights)) { error in
             guard case .parameters(let missing, let unexpected, let mismatched) = error as? LoadError else {
                 return XCTFail("\(error)")
             }
@@ -81,7 +81,7 @@ final class ArchitectureSpecTests: XCTestCase {
 
     func testRejectsInputWithWrongChannels() throws {
         let fixture = try ModelFixture("r18_classifier")
-        let model = try ReferenceModel(spec: fixture.spec, stateDict: fixture.weights)
+        let model = try ReferenceModel(tree: try ModelTree(spec: fixture.spec), stateDict: fixture.weights)
         XCTAssertThrowsError(try model.forward(Tensor(float32: [Float](repeating: 0, count: 64), shape: [1, 4, 4, 4])))
     }
 
@@ -89,7 +89,7 @@ final class ArchitectureSpecTests: XCTestCase {
         let fixture = try ModelFixture("r50_fpn_torchvision")
         var spec = fixture.spec
         spec.returnedFeatures = ["res4", "p3"]
-        let features = try ReferenceModel(spec: spec, stateDict: fixture.weights).forward(fixture.input)
+        let features = try ReferenceModel(tree: try ModelTree(spec: spec), stateDict: fixture.weights).forward(fixture.input)
         XCTAssertEqual(Set(features.keys), ["res4", "p3"])
     }
 }

@@ -9,7 +9,7 @@ final class ModelParityTests: XCTestCase {
     /// (1e-4 of each feature's largest magnitude; see `Parity`).
     private func checkVariant(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let fixture = try ModelFixture(name)
-        let model = try ReferenceModel(spec: fixture.spec, stateDict: fixture.weights)
+        let model = try ReferenceModel(tree: try ModelTree(spec: fixture.spec), stateDict: fixture.weights)
         let computed = try model.forward(fixture.input)
         let reports = Parity.compare(actual: computed, expected: fixture.features)
         XCTAssertEqual(reports.count, fixture.features.count, file: file, line: line)
@@ -40,7 +40,7 @@ final class ModelParityTests: XCTestCase {
         let fixture = try ModelFixture("r50_fpn_torchvision")
         var spec = fixture.spec
         spec.strideIn1x1.toggle()
-        let computed = try ReferenceModel(spec: spec, stateDict: fixture.weights).forward(fixture.input)
+        let computed = try ReferenceModel(tree: try ModelTree(spec: spec), stateDict: fixture.weights).forward(fixture.input)
         let reports = Parity.compare(actual: computed, expected: fixture.expected)
         XCTAssertTrue(reports.first { $0.name == "res2" }?.passes ?? false, "res2 has no stride, so it still matches")
         XCTAssertFalse(reports.first { $0.name == "res3" }?.passes ?? true)
@@ -52,7 +52,7 @@ final class ModelParityTests: XCTestCase {
         let fixture = try ModelFixture("r50_c4")
         var spec = fixture.spec
         spec.norm.eps = 1e-5
-        let computed = try ReferenceModel(spec: spec, stateDict: fixture.weights).forward(fixture.input)
+        let computed = try ReferenceModel(tree: try ModelTree(spec: spec), stateDict: fixture.weights).forward(fixture.input)
         let reports = Parity.compare(actual: computed, expected: fixture.expected)
         XCTAssertFalse(reports.allSatisfy(\.passes))
     }

@@ -3,6 +3,8 @@ import XCTest
 
 /// Each optimised op against `NaiveOps` on random data.
 final class ReferenceOpTests: XCTestCase {
+    override func setUpWithError() throws { try ReferenceBLAS.load() }
+
     /// sgemm and the naive Double loop sum up to a few hundred float products in different orders;
     /// float32 rounding then differs by ~1e-7 of the terms' magnitude per term, so 1e-5 of the
     /// output's largest magnitude is generous for honest code and far below any indexing mistake.

@@ -1,6 +1,8 @@
 // Times the reference forward pass on random weights; driven by bench/forward.py.
+// (`wpbench dcn …` and `wpbench depthwise …` time single ops instead: see OpBench.swift.)
 //
 // usage: wpbench <arch-name> <height> <width> <runs> [--classes N] [--stride-3x3] [--input file.f32] [--serve]
+//        wpbench headops <runs>   (the detection-head ops; see HeadOpsBench.swift)
 // Prints one JSON object: per-run milliseconds, the median, and the process's peak RSS.
 // With --serve it prints `ready` after the warm-up, then runs one forward pass per `run` line on
 // stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; the
@@ -40,7 +42,7 @@ struct BenchOptions {
 enum BenchError: Error { case usage, input(String) }
 
 /// He-scaled random values for every parameter (norms near identity), deterministic.
-func randomStateDict(_ tree: ResNet) -> StateDict {
+func randomStateDict(_ tree: ModelTree) -> StateDict {
     var state: UInt64 = 0x5eed
     func next() -> Float {
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -93,12 +95,16 @@ func emit(_ line: String) {
 }
 
 func main() throws {
+    // `wpbench headops <runs>` times the detection-head ops instead (HeadOpsBench.swift).
+    if CommandLine.arguments.dropFirst().first == "headops" {
+        return try HeadOpsBench.run(Array(CommandLine.arguments.dropFirst(2)))
+    }
     let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
     var spec = try ArchitectureSpec(name: options.arch)
     spec.classes = options.classes
     if options.strideOn3x3 { spec.strideIn1x1 = false }
-    let tree = try ResNet(spec: spec)
-    let model = try ReferenceModel(spec: spec, stateDict: randomStateDict(tree))
+    let tree = try ModelTree(spec: spec)
+    let model = try ReferenceModel(tree: try ModelTree(spec: spec), stateDict: randomStateDict(tree))
     let input = try loadInput(options)
     _ = try model.forward(input)  // warm-up: first-touch pages, OpenBLAS threads
     var times: [Double] = []
@@ -124,7 +130,7 @@ func main() throws {
 }
 
 do {
-    try main()
+    if try !runOpBench(Array(CommandLine.arguments.dropFirst())) { try main() }
 } catch {
     FileHandle.standardError.write(Data("wpbench: \(error)\n".utf8))
     exit(2)

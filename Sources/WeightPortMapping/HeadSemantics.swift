@@ -1,0 +1,58 @@
+import WeightPortVocabulary
+
+/// What a framework computes in its detection heads that no tensor says (HEADS.md §1–§5): the
+/// RoIAlign kernel, sampling and output size per head, the FPN level rule, the keypoint
+/// upsampling. Declared by each table's `heads:` section; a checkpoint's own config overrides it.
+public struct HeadSemantics: Sendable, Codable, Equatable {
+    /// Output size and sampling ratio (0: adaptive, `ceil(roi / size)`) of one head's RoIAlign.
+    public struct Pooler: Sendable, Codable, Equatable {
+        public var resolution: Int
+        public var samplingRatio: Int
+
+        public init(resolution: Int, samplingRatio: Int) {
+            self.resolution = resolution
+            self.samplingRatio = samplingRatio
+        }
+    }
+
+    public var roiAlign: RoIAlignVariant?
+    public var box: Pooler?
+    public var mask: Pooler?
+    public var keypoint: Pooler?
+    /// The C4 RoI pooling on res4 (box and mask heads alike).
+    public var c4: Pooler?
+    public var levelRule: LevelRule?
+    /// `ROI_CANONICAL_SCALE` (224; mmdet's `finest_scale` 56 with `levelRule: mmdet`).
+    public var canonicalScale: Double?
+    /// `ROI_CANONICAL_LEVEL` (4).
+    public var canonicalLevel: Int?
+    public var keypointUpsampling: KeypointUpsampling?
+    public var rpnActivation: RPNActivation?
+    /// Rows of a class-agnostic `bbox_pred`: 8 (Detectron, maskrcnn-benchmark) or 4 (detectron2, mmdet).
+    public var agnosticBoxRows: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case roiAlign = "roi_align", box, mask, keypoint, c4, levelRule = "level_rule", canonicalScale = "canonical_scale"
+        case canonicalLevel = "canonical_level", keypointUpsampling = "keypoint_upsampling", rpnActivation = "rpn_activation"
+        case agnosticBoxRows = "agnostic_box_rows"
+    }
+
+    public init() {}
+
+    /// `other`'s values where it has them, these elsewhere (a checkpoint's config over a table's).
+    public func overridden(by other: HeadSemantics) -> HeadSemantics {
+        var out = self
+        out.roiAlign = other.roiAlign ?? roiAlign
+        out.box = other.box ?? box
+        out.mask = other.mask ?? mask
+        out.keypoint = other.keypoint ?? keypoint
+        out.c4 = other.c4 ?? c4
+        out.levelRule = other.levelRule ?? levelRule
+        out.canonicalScale = other.canonicalScale ?? canonicalScale
+        out.canonicalLevel = other.canonicalLevel ?? canonicalLevel
+        out.keypointUpsampling = other.keypointUpsampling ?? keypointUpsampling
+        out.rpnActivation = other.rpnActivation ?? rpnActivation
+        out.agnosticBoxRows = other.agnosticBoxRows ?? agnosticBoxRows
+        return out
+    }
+}

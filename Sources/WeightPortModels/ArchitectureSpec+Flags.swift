@@ -1,0 +1,17 @@
+import WeightPortVocabulary
+
+extension ArchitectureSpec {
+    /// The flags this architecture implies: the one place they are derived from a model (tables
+    /// read the same flags off a file's names with their `flags:` patterns).
+    public var flags: Set<ArchitectureFlag> {
+        var flags = Set<ArchitectureFlag>()
+        if body == .c4 { flags.insert(.c4) }
+        if body == .fpn { flags.insert(.fpn) }
+        if norm.kind == .group { flags.insert(.gn) }
+        if stem == .deep { flags.insert(.deepStem) }
+        if shortcut == .avgDown { flags.insert(.avgDown) }
+        if fpn?.topBlock == .p6p7FromC5 || fpn?.topBlock == .p6p7FromP5 { flags.insert(.retinanet) }
+        if body != .c5 || !heads.isEmpty { flags.insert(.detection) }
+        return flags
+    }
+}

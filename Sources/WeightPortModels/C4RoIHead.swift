@@ -1,0 +1,14 @@
+/// A C4 detector's RoI head: RoIs pooled from res4 run through res5 (`roi_heads.res5`, the
+/// stage's own blocks and parameters), then an average pool feeds the box predictor; the mask
+/// head (`v0upshare`) upsamples the same res5 output.
+///
+/// The parameters belong to the res5 stage node, so this node owns none: it only tells the
+/// forward pass that res5 runs on RoIs, not only on the whole image.
+public struct C4RoIHead: HeadNode {
+    public let blocks: [ResidualBlock]
+    public var path: String { "roi_heads.res5" }
+    public var parameters: [ParameterSpec] { [] }
+    public var emits: [String] { ["box.pooled", "box.features"] }
+    /// Channels of res5's output (what the predictor and the mask deconv read).
+    public var outChannels: Int { blocks.last?.outChannels ?? 0 }
+}

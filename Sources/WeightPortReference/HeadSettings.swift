@@ -1,0 +1,37 @@
+import WeightPortVocabulary
+
+/// How the source framework runs its heads (from its table, its checkpoint's config or options),
+/// and the boxes to run them on: everything the heads compute that no tensor says.
+public struct HeadSettings: Sendable, Equatable {
+    /// Output size and sampling ratio (≤ 0: adaptive) of one RoIAlign.
+    public struct Pooler: Sendable, Equatable {
+        public var resolution: Int
+        public var samplingRatio: Int
+
+        public init(resolution: Int, samplingRatio: Int) {
+            self.resolution = resolution
+            self.samplingRatio = samplingRatio
+        }
+    }
+
+    /// Boxes in input pixel coordinates; heads that pool RoIs run only when there are some.
+    public var boxes: [RoIBox]
+    public var roiAlign: RoIAlignVariant = .legacy
+    public var box = Pooler(resolution: 7, samplingRatio: 2)
+    public var mask = Pooler(resolution: 14, samplingRatio: 2)
+    public var keypoint = Pooler(resolution: 14, samplingRatio: 2)
+    /// C4: RoIs pooled from res4 at 1/16 for the box and mask heads alike.
+    public var c4 = Pooler(resolution: 14, samplingRatio: 0)
+    public var levelRule: LevelRule = .detectron
+    /// nil: the rule's own default (224, or mmdet's 56).
+    public var canonicalScale: Float?
+    public var canonicalLevel = 4
+    /// FPN levels RoIs are pooled from (Detectron `ROI_MIN_LEVEL`…`ROI_MAX_LEVEL`).
+    public var minLevel = 2
+    public var maxLevel = 5
+    public var keypointUpsampling: KeypointUpsampling = .bilinearInterpolate
+
+    public init(boxes: [RoIBox]) {
+        self.boxes = boxes
+    }
+}

@@ -1,0 +1,155 @@
+"""Sanity of the detection-head fixtures (fixtures/gen_heads.py), read back from the committed files:
+every expectation is recomputed from the weight file itself (torchvision: the real modules with the
+state dict loaded; Detectron / detectron2: the written-out heads over the dict read back from the
+pickle), and the failure expectations differ where, and by how much, cases.json says."""
+import importlib.util
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from safetensors.numpy import load_file
+
+from conftest import FIXTURES
+
+HEADS = FIXTURES / "heads"
+CASES = json.loads((HEADS / "cases.json").read_text())
+BY_NAME = {c["name"]: c for c in CASES}
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module")
+def gen():
+    spec = importlib.util.spec_from_file_location("gen_heads_under_test", FIXTURES / "gen_heads.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def arrays(path):
+    path = FIXTURES / path
+    if path.suffix == ".safetensors":
+        return load_file(str(path))
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def ordered_names(path):
+    with np.load(FIXTURES / path) as z:
+        return list(z.files)
+
+
+def rel(actual, expected):
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    top = np.abs(expected).max()
+    return float(np.abs(actual - expected).max() / (top if top else 1.0))
+
+
+def inputs(case):
+    x = torch.from_numpy(np.load(FIXTURES / case["input"]))
+    boxes = torch.from_numpy(np.load(FIXTURES / case["boxes"]))
+    return x, boxes
+
+
+def load_pickle(path):
+    with open(FIXTURES / path, "rb") as f:
+        return pickle.load(f, encoding="latin1")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case_is_complete(case):
+    assert {"name", "weights", "input", "boxes", "expect", "args", "passes", "first_failing",
+            "cause_contains"} <= set(case)
+    for key in ("weights", "input", "boxes", "expect"):
+        assert (FIXTURES / case[key]).is_file(), case[key]
+    assert case["passes"] == (case["first_failing"] is None and case["cause_contains"] is None)
+    x, boxes = inputs(case)
+    assert x.dtype == torch.float32 and x.shape[0] == 1 and boxes.dtype == torch.float32 and boxes.shape[1] == 4
+    expected = arrays(case["expect"])
+    if case["expect"].endswith(".npz"):   # npz members keep the model's order; a safetensors header has none
+        assert ordered_names(case["expect"]) == list(case["arrays"])
+    assert {k: list(v.shape) for k, v in expected.items()} == case["arrays"]
+    assert all(v.dtype == np.float32 for v in expected.values())
+    if not case["passes"]:
+        assert ordered_names(case["expect"])[0] == case["first_failing"] or \
+            all(case["wrong_by"][k]["max_abs"] == 0 for k in list(case["arrays"])[:list(case["arrays"]).index(case["first_failing"])])
+
+
+@pytest.mark.parametrize("kind", ["mask", "keypoint"])
+def test_torchvision_expectations_recompute_from_the_state_dict(gen, kind):
+    case = BY_NAME[f"torchvision_{kind}_fpn"]
+    model = gen.torchvision_detector(kind, torch.Generator().manual_seed(0))
+    model.load_state_dict(torch.load(FIXTURES / case["weights"], weights_only=True))
+    x, boxes = inputs(case)
+    computed = gen.torchvision_reference(model, x, boxes)
+    for name, value in arrays(case["expect"]).items():
+        assert rel(computed[name], value) < 1e-6, name
+
+
+def test_detectron_expectations_recompute_from_the_pickle(gen):
+    model = load_pickle("heads/detectron_fpn/model_final.pkl")
+    assert set(model) == {"blobs", "cfg"} and "KEYPOINTS_ON: True" in model["cfg"]
+    blobs = model["blobs"]
+    kernel = gen.gh.detectron_bilinear_kernel(blobs["kps_score_w"].shape[0])[0].numpy()
+    assert np.array_equal(blobs["kps_score_w"], kernel) and not blobs["kps_score_b"].any()
+    params = gen.DetectronParams(blobs, False)
+    for name in ("detectron_mask_fpn", "detectron_keypoint_fpn", "detectron_fpn_detectron_names"):
+        case = BY_NAME[name]
+        x, boxes = inputs(case)
+        with torch.no_grad():
+            computed = gen.forward(params, x, boxes, gen.SEMANTICS["detectron"])
+        names = case.get("detectron_names", {})
+        for key, value in arrays(case["expect"]).items():
+            assert rel(computed[names.get(key, key)], value) < 2e-5, (name, key)
+
+
+def test_detectron_c4_expectations_recompute_from_the_pickle(gen):
+    case = BY_NAME["detectron_c4_mask_agnostic"]
+    blobs = load_pickle(case["weights"])["blobs"]
+    assert "conv_rpn_w" in blobs and blobs["bbox_pred_w"].shape[0] == 8
+    x, boxes = inputs(case)
+    with torch.no_grad():
+        computed = gen.forward(gen.DetectronParams(blobs, True), x, boxes, gen.SEMANTICS["detectron_c4"])
+    for key, value in arrays(case["expect"]).items():
+        assert rel(computed[key], value) < 2e-5, key
+
+
+def test_detectron2_expectations_recompute_from_the_pickle(gen):
+    case = BY_NAME["detectron2_mask_fpn_agnostic"]
+    model = load_pickle(case["weights"])["model"]
+    assert model["roi_heads.box_predictor.bbox_pred.weight"].shape[0] == 4
+    x, boxes = inputs(case)
+    params = gen.ForeignParams(model, gen.gc.detectron2_name, affine=False)
+    with torch.no_grad():
+        computed = gen.forward(params, x, boxes, gen.SEMANTICS["detectron2"])
+    expected = arrays(case["expect"])
+    for key, value in expected.items():
+        assert rel(computed[key], value) < 2e-5, key
+    assert not expected["box.bbox_pred"][:, :4].any() and not expected["mask.logits"][:, 0].any()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c["passes"]], ids=lambda c: c["name"])
+def test_failure_differs_where_cases_json_says(case):
+    right_case = {"detectron_wrong_level_rule": "detectron_mask_fpn"}.get(case["name"], "detectron2_mask_fpn_agnostic")
+    right = arrays(BY_NAME[right_case]["expect"])
+    wrong = arrays(case["expect"])
+    first = case["first_failing"]
+    assert rel(wrong[first], right[first]) > 10 * TOLERANCE
+    for key in list(case["arrays"])[:list(case["arrays"]).index(first)]:
+        assert rel(wrong[key], right[key]) == 0, key
+    for key, by in case["wrong_by"].items():
+        diff = np.abs(wrong[key].astype(np.float64) - right[key]).max()
+        assert diff == pytest.approx(by["max_abs"], rel=1e-6, abs=1e-12), key
+
+
+def test_box_levels_are_as_noted(gen):
+    info = json.loads((HEADS / "boxes.json").read_text())
+    boxes = torch.from_numpy(np.load(HEADS / "boxes.npy"))
+    for rule, fn in gen.LEVEL_RULES.items():
+        assert [b["levels"][rule] for b in info["boxes"]] == [int(v) for v in fn(boxes)]
+    assert {b["levels"]["detectron"] for b in info["boxes"]} == {2, 3, 4, 5}
+    assert sum(b["levels"]["detectron"] != b["levels"]["torchvision"] for b in info["boxes"]) >= 2
+    widths = boxes[:, 2] - boxes[:, 0]
+    assert (widths < 1).sum() >= 2 and ((boxes[:, 0] < 0) | (boxes[:, 2] > 128)).sum() >= 3
