@@ -24,6 +24,8 @@ extension TargetSettings {
 
         mutating func backbone(_ source: ConventionSemantics, spec: ArchitectureSpec, strideKnown: Bool,
                                own: ConventionSemantics, swappedInput: Bool) {
+            emit(.pool1, .word(spec.stemPool.rawValue), own: own.pool1.map { .word($0.rawValue) },
+                 why: "the stem max-pool rounds \(spec.stemPool.rawValue)-style")
             if spec.block == .bottleneck {
                 if strideKnown {
                     emit(.strideIn1x1, .flag(spec.strideIn1x1), own: own.strideInFirst1x1.map(SettingValue.flag),
@@ -128,6 +130,8 @@ extension TargetSettings {
         mutating func pooler(_ source: HeadSemantics, _ own: HeadSemantics, box: Bool, c4: Bool,
                              names: (SettingName, SettingName, SettingName), _ pooler: HeadSemantics.Pooler?,
                              _ ownPooler: HeadSemantics.Pooler?) {
+            // A C4 mask head that reuses the box head's pooled features has no pooler of its own.
+            if c4, !box, [names.0, names.1, names.2].contains(where: { table.entries[$0]?.c4SharesBoxPooler == true }) { return }
             let wanted = c4 ? source.c4 : pooler
             let ownValue = c4 ? own.c4 : ownPooler
             if let variant = source.roiAlign {

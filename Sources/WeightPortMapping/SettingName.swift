@@ -7,6 +7,7 @@ import WeightPortVocabulary
 public enum SettingName: String, VocabularyTerm {
     // Backbone and input
     case strideIn1x1 = "stride_in_1x1"
+    case pool1
     case inputChannels = "input_channels"
     case pixelMean = "pixel_mean"
     case pixelStd = "pixel_std"
@@ -45,6 +46,7 @@ public enum SettingName: String, VocabularyTerm {
     public var title: String {
         switch self {
         case .strideIn1x1: return "stride on the first 1x1"
+        case .pool1: return "stem max-pool rounding"
         case .inputChannels: return "input channel order"
         case .pixelMean: return "pixel mean"
         case .pixelStd: return "pixel std"
@@ -86,6 +88,7 @@ public enum SettingName: String, VocabularyTerm {
         switch self {
         case .strideIn1x1, .boxClassAgnostic, .maskClassAgnostic: return .flag
         case .inputChannels: return .word(allowed: ChannelOrder.allCases.map(\.rawValue))
+        case .pool1: return .word(allowed: PoolRounding.allCases.map(\.rawValue))
         case .norm: return .word(allowed: DeclaredNorm.allCases.map(\.rawValue))
         case .boxRoIAlign, .maskRoIAlign, .keypointRoIAlign: return .word(allowed: RoIAlignVariant.allCases.map(\.rawValue))
         case .keypointUpsampling: return .word(allowed: KeypointUpsampling.allCases.map(\.rawValue))

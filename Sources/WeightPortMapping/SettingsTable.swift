@@ -36,6 +36,9 @@ public struct SettingsTable: Sendable, Equatable {
         /// The framework's own default, as spelt, where it differs from what `semantics:`/`heads:`
         /// declare (those describe the standard published models, e.g. mmdet's caffe-style ones).
         public var defaultValue: String?
+        /// Mask pooler entries only: in C4 models the mask head reuses the box head's pooled res5
+        /// features, so the box pooler's settings cover it and this key must not be set.
+        public var c4SharesBoxPooler = false
         /// Why values this entry cannot spell (or, without a key, any value other than the
         /// framework's own) cannot be expressed.
         public var cannot: String?
@@ -77,7 +80,7 @@ public struct SettingsTable: Sendable, Equatable {
         let place = "settings." + name.rawValue
         let fields = try YAMLFields(node, at: place)
         try fields.allow(["key", "mask_key", "keypoint_key", "values", "format", "scale", "at_level", "counts_background",
-                          "default", "cannot", "note"])
+                          "default", "cannot", "note", "c4_shares_box_pooler"])
         func fail(_ reason: String) -> TableFile.ShapeError { TableFile.ShapeError(reason: "\(place): \(reason)\(line)") }
         var entry = Entry()
         entry.line = node.mark?.line
@@ -90,6 +93,10 @@ public struct SettingsTable: Sendable, Equatable {
         entry.defaultValue = try fields.optionalString("default")
         entry.cannot = try fields.optionalString("cannot")
         entry.note = try fields.optionalString("note")
+        entry.c4SharesBoxPooler = try fields.optionalBool("c4_shares_box_pooler") ?? false
+        if entry.c4SharesBoxPooler, ![.maskRoIAlign, .maskSamplingRatio, .maskResolution].contains(name) {
+            throw fail("c4_shares_box_pooler: only for the mask pooler's settings")
+        }
         guard entry.key != nil || entry.cannot != nil else { throw fail("needs key or cannot") }
         let allowed: [String]?
         switch name.kind {

@@ -177,6 +177,41 @@ final class TargetSettingsTests: XCTestCase {
         XCTAssertFalse(m.settings.contains { $0.key.contains("keypoint") })
     }
 
+    /// C4: box and mask pool res4 by `heads.c4`; where the mask head reuses the box head's pooled
+    /// features (detectron2's Res5ROIHeads, mmdet's shared extractor) it gets no pooler keys,
+    /// while Detectron's test-time mask res5 pools with MRCNN.* of its own.
+    func testC4MaskSharesTheBoxPoolerWhereTheTargetSaysSo() throws {
+        let catalog = try ConventionFixtures.catalog
+        var spec = try ArchitectureSpec(name: "R-50-C4")
+        spec.heads = HeadsSpec(rpn: .init(channels: 1024, anchors: 15), boxPredictor: .init(inFeatures: 2048, classes: 81, boxRows: 324),
+                               mask: .init(inChannels: 2048, convs: 0, dim: 256, classes: 81))
+        let source = try catalog.table("detectron").semantics
+        let d2 = TargetSettings(source: source, sourceConvention: "detectron", spec: spec, target: try catalog.table("detectron2"))
+        XCTAssertEqual(value(d2, "MODEL.ROI_BOX_HEAD.POOLER_RESOLUTION"), "14")
+        XCTAssertEqual(value(d2, "MODEL.ROI_BOX_HEAD.POOLER_SAMPLING_RATIO"), "0")
+        XCTAssertEqual(value(d2, "MODEL.ROI_BOX_HEAD.POOLER_TYPE"), "ROIAlign")
+        XCTAssertEqual(value(d2, "MODEL.ROI_HEADS.NUM_CLASSES"), "80")
+        XCTAssertFalse(d2.settings.contains { $0.key.hasPrefix("MODEL.ROI_MASK_HEAD.POOLER") }, "\(d2.settings)")
+        XCTAssertFalse(d2.inexpressible.contains { $0.hasPrefix("FPN") }, "no level rule without an FPN")
+        let mmdet = TargetSettings(source: source, sourceConvention: "detectron", spec: spec, target: try catalog.table("mmdet"))
+        XCTAssertFalse(mmdet.settings.contains { $0.key.contains("mask_roi_extractor") }, "\(mmdet.settings)")
+        let back = TargetSettings(source: try catalog.table("detectron2").semantics, sourceConvention: "detectron2", spec: spec,
+                                  target: try catalog.table("detectron"))
+        XCTAssertEqual(value(back, "MRCNN.ROI_XFORM_RESOLUTION"), "14")
+        XCTAssertTrue(back.inexpressible.contains { $0.hasPrefix("mask RoIAlign variant = aligned") }, "\(back.inexpressible)")
+    }
+
+    /// A Caffe-converted backbone keeps Caffe's ceil-mode pool1: no framework has a setting for it.
+    func testCaffePool1IsInexpressible() throws {
+        let catalog = try ConventionFixtures.catalog
+        var spec = ArchitectureSpec(depth: 50, block: .bottleneck, blocksPerStage: [3, 4, 6, 3])
+        spec.stemPool = .caffe
+        let s = TargetSettings(source: try catalog.table("caffe").semantics, sourceConvention: "caffe", spec: spec,
+                               target: try catalog.table("detectron2"))
+        XCTAssertTrue(s.inexpressible.contains { $0.hasPrefix("stem max-pool rounding = caffe") }, "\(s.inexpressible)")
+        XCTAssertEqual(value(s, "MODEL.PIXEL_MEAN"), "[103.939, 116.779, 123.68]")
+    }
+
     func testConvertJSONCarriesSettingsAndInexpressible() throws {
         let dir = try ConventionFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

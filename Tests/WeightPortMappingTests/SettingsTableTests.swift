@@ -63,6 +63,8 @@ final class SettingsTableTests: XCTestCase {
         assertTableError("  box.sampling_ratio: {key: X, at_level: 2}", contains: ["at_level: only for canonical_scale"])
         assertTableError("  box.sampling_ratio: {key: X, mask_key: Y}", contains: ["mask_key/keypoint_key"])
         assertTableError("  box.sampling_ratio: {key: X, colour: red}", contains: ["unknown key 'colour'"])
+        assertTableError("  box.sampling_ratio: {key: X, c4_shares_box_pooler: true}", contains: ["only for the mask pooler"])
+        assertTableError("  pool1: {key: X, values: {ceil: a}}", contains: ["unknown value 'ceil'", "caffe"])
     }
 
     /// Every shipped table that names a framework says how to set its settings.
