@@ -10,7 +10,7 @@ enum ConversionReportView {
             "source:       \(outcome.model.path) (\(outcome.model.file.format), \(outcome.model.convention))",
             "architecture: \(outcome.model.spec.name)",
             "output:       \(outcome.target) as \(outcome.format.rawValue), \(outcome.tensorsWritten) tensors",
-        ]
+        ] + SemanticsProvenanceView.text(outcome.model)
         lines.append(text(outcome.report))
         return lines.joined(separator: "\n")
     }
@@ -69,7 +69,7 @@ enum ConversionReportView {
             ("tensors_written", .int(outcome.tensorsWritten)),
         ]
         if case .object(let report) = json(outcome.report) { pairs += report }
-        return .object(pairs)
+        return SemanticsProvenanceView.adding(to: .object(pairs), model: outcome.model)
     }
 
     static func json(_ failure: StrictConversionFailure) -> JSONValue {
