@@ -1,4 +1,5 @@
 import WeightPortMapping
+import WeightPortTestSupport
 import XCTest
 
 /// mmdetection's config text read as data: literals and `dict(...)` become values, everything
@@ -127,6 +128,27 @@ final class PythonConfigTests: XCTestCase {
                 XCTAssertEqual((error as? ConfigTextError)?.location, "config line \(line)")
             }
         }
+    }
+
+    /// mmengine's own `pretty_text` of a shipped mmdetection config (what a Runner saves as
+    /// `meta['cfg']`; fixtures/check_configs_mmdet.py): every value is a literal.
+    func testRealMmenginePrettyTextIsAllData() throws {
+        let text = try String(contentsOfFile: Fixtures.path("configs/mmengine_cfg_caffe.txt"), encoding: .utf8)
+        let config = try PythonConfig(parsing: text)
+        func opaque(_ value: ConfigValue) -> [String] {
+            switch value {
+            case .opaque(let text): return [text]
+            case .dict(let entries): return entries.flatMap { opaque($0.value) }
+            case .list(let items), .tuple(let items): return items.flatMap(opaque)
+            default: return []
+            }
+        }
+        XCTAssertEqual(config.assignments.flatMap { opaque($0.value) }, [])
+        XCTAssertGreaterThan(config.assignments.count, 20)
+        XCTAssertEqual(config.value(at: "model.backbone.style"), .string("caffe"))
+        XCTAssertEqual(config.value(at: "model.backbone.out_indices"), .tuple([.int(0), .int(1), .int(2), .int(3)]))
+        XCTAssertEqual(config.value(at: "model.roi_head.bbox_roi_extractor.roi_layer.output_size"), .int(7))
+        XCTAssertEqual(config.value(at: "train_dataloader.dataset.pipeline")?.items?.first?["type"], .string("LoadImageFromFile"))
     }
 
     func testEmptyAndCommentOnlyTextHasNoSettings() throws {
