@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeightPort
 import WeightPortCore
+import WeightPortMapping
 
 /// The one place errors become text: `weightport: <file>: <what> (<where>)` on stderr, exit 1.
 ///
@@ -42,6 +43,9 @@ enum ErrorRenderer {
             return " (--drop PATTERN leaves source tensors out, --allow-missing PATTERN accepts missing target tensors)"
         }
         if case .destinationExists? = diagnostic as? ConversionError { return " (use --force to replace it)" }
+        if case .opaqueSetting(let key, _)? = diagnostic as? ConfigTextError {
+            return key.hasSuffix("style") || key.hasSuffix("STRIDE_1X1") ? " (pass --stride-in-1x1 true|false)" : ""
+        }
         return ""
     }
 

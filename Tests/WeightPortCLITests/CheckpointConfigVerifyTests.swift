@@ -83,6 +83,18 @@ final class CheckpointConfigVerifyTests: XCTestCase {
         XCTAssertTrue(forced.stdout.contains("first divergence: res3"), forced.stdout)
     }
 
+    /// A config that cannot be read is one error line naming the config line; a style written as a
+    /// variable names the setting and the option that gives it.
+    func testUnreadableConfigsAreOneErrorLine() throws {
+        let malformed = try verify("mmdet_malformed_cfg.pth", expect: "mmdet_pytorch.safetensors")
+        XCTAssertEqual(malformed.status, 1)
+        XCTAssertEqual(malformed.stderr, "weightport: \(Fixtures.path("configs/mmdet_malformed_cfg.pth")): the checkpoint's config is not valid Python: '(' opened on line 2 is never closed (config line 2)\n")
+        let opaque = try verify("mmdet_opaque_style.pth", expect: "mmdet_pytorch.safetensors")
+        XCTAssertEqual(opaque.status, 1)
+        XCTAssertTrue(opaque.stderr.contains("sets model.backbone.style to 'STYLE', an expression WeightPort does not evaluate (pass --stride-in-1x1 true|false)"), opaque.stderr)
+        XCTAssertEqual(opaque.stderr.split(separator: "\n").count, 1, opaque.stderr)
+    }
+
     /// `convert` says where the semantics came from too, and warns with the file's stride.
     func testConvertReportsProvenance() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("wp-config-\(UUID().uuidString).pth").path

@@ -15,7 +15,7 @@ extension ConfigTextError: Diagnostic {
         case .malformed(let language, let reason, _):
             return "the checkpoint's config is not valid \(language): \(reason)"
         case .opaqueSetting(let key, let text):
-            return "the checkpoint's config sets \(key) to '\(text)', an expression WeightPort does not evaluate; give the value explicitly"
+            return "the checkpoint's config sets \(key) to '\(text)', an expression WeightPort does not evaluate"
         }
     }
 
