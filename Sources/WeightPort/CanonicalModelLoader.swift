@@ -63,7 +63,8 @@ public enum CanonicalModelLoader {
         if report.unused["bookkeeping"] != nil { report.unusedReasons["bookkeeping"] = report.unusedReasons["bookkeeping"] ?? "BatchNorm's update counter; no effect at inference" }
         // Semantics: the table's defaults, under the file's own training config, under options.
         let config = try CheckpointConfigLocator.read(file, flags: context.flags, table: table.semantics)
-        let effective = try EffectiveSemantics.resolve(table: table.semantics, config: config, flags: context.flags, options: options)
+        let effective = try EffectiveSemantics.resolve(table: table.semantics, config: config, flags: context.flags, options: options,
+                                                       classifierRows: weights.tensors["roi_heads.box_predictor.cls_score.weight"]?.shape.first)
         report.warnings += effective.warnings
         let spec = try architecture(weights, table: table, context: context, options: options,
                                     semantics: effective.semantics, strideFromFile: config?.strideInFirst1x1 != nil)

@@ -13,8 +13,10 @@ struct EffectiveSemantics {
     /// contradicts the tensor names).
     var warnings: [String]
 
+    /// `classifierRows`: rows of the canonical `cls_score` (K+1, background included), to check
+    /// the config's class count against.
     static func resolve(table: ConventionSemantics, config: CheckpointConfig?, flags: Set<ArchitectureFlag>,
-                        options: CanonicalModelLoader.Options) throws(ConfigTextError) -> EffectiveSemantics {
+                        options: CanonicalModelLoader.Options, classifierRows: Int? = nil) throws(ConfigTextError) -> EffectiveSemantics {
         var provenance: [String: String] = [:]
         for key in tableKeys(table) { provenance[key] = "table" }
         var semantics = table
@@ -24,6 +26,10 @@ struct EffectiveSemantics {
             for key in config.statedKeys { provenance[key] = "file" }
             warnings += config.warnings.map { "checkpoint config: " + $0 }
             warnings += disagreements(config, flags: flags)
+            // A keypoint pickle (2 classes) read with an 81-class config is a classic mix-up.
+            if let classes = config.numClasses, let rows = classifierRows, rows != classes + 1 {
+                warnings.append("checkpoint config: \(classes) object classes, but the box predictor has \(rows - 1) (+ background); the tensors are followed")
+            }
             try checkOpaque(config, options: options, warnings: &warnings)
         }
         // `--arch` with a JSON spec states the stride too; a named ResNeXt implies the 3×3.

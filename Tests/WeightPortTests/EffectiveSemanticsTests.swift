@@ -49,6 +49,15 @@ final class EffectiveSemanticsTests: XCTestCase {
         XCTAssertEqual(given.provenance["stride_in_1x1"], "option")
     }
 
+    /// The class count the config states is checked against the predictor the file holds.
+    func testClassCountAgainstThePredictor() throws {
+        let config = try DetectronConfigReader.read("MODEL: {NUM_CLASSES: 81}\n", isC4: false)
+        let agrees = try EffectiveSemantics.resolve(table: table, config: config, flags: [], options: .init(), classifierRows: 81)
+        XCTAssertEqual(agrees.warnings, [])
+        let keypoints = try EffectiveSemantics.resolve(table: table, config: config, flags: [], options: .init(), classifierRows: 2)
+        XCTAssertEqual(keypoints.warnings, ["checkpoint config: 80 object classes, but the box predictor has 1 (+ background); the tensors are followed"])
+    }
+
     /// The tensors decide the structure; a config that contradicts the names is reported.
     func testConfigContradictingTheNamesIsReported() throws {
         let config = try MMDetConfigReader.read("model = dict(backbone=dict(type='ResNetV1d'))\n", origin: "meta.cfg")
