@@ -151,6 +151,19 @@ final class PythonConfigTests: XCTestCase {
         XCTAssertEqual(config.value(at: "train_dataloader.dataset.pipeline")?.items?.first?["type"], .string("LoadImageFromFile"))
     }
 
+    /// Reading recurses per nesting level; a hostile config is an error, never a stack overflow.
+    func testDeepNestingIsAnErrorNotACrash() {
+        let deep = "a = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n"
+        XCTAssertThrowsError(try PythonConfig(parsing: deep)) { error in
+            guard case .malformed(_, let reason, let line)? = error as? ConfigTextError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("nested deeper"), reason)
+            XCTAssertEqual(line, 1)
+        }
+        XCTAssertNoThrow(try PythonConfig(parsing: "a = " + String(repeating: "[", count: 50) + String(repeating: "]", count: 50)))
+        let yaml = "A: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n"
+        XCTAssertThrowsError(try DetectronConfigReader.read(yaml, isC4: false))
+    }
+
     func testEmptyAndCommentOnlyTextHasNoSettings() throws {
         XCTAssertEqual(try PythonConfig(parsing: "").assignments, [])
         XCTAssertEqual(try PythonConfig(parsing: "# nothing\n\n   \n").assignments, [])

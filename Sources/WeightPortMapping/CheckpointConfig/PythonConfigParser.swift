@@ -11,6 +11,10 @@ struct PythonConfigParser {
     private let tokens: [Token]
     private let source: [UInt8]
     private var position = 0
+    /// Open groups being read: the reading recurses, so a file cannot nest deeper than this
+    /// (real configs nest under 10 levels).
+    private var depth = 0
+    static let maxDepth = 100
 
     static func assignments(in text: String) throws(ConfigTextError) -> [PythonConfig.Assignment] {
         var parser = PythonConfigParser(tokens: try PythonConfigLexer.tokens(text), source: Array(text.utf8))
@@ -114,6 +118,11 @@ struct PythonConfigParser {
     /// A name, literal, bracket group or call.
     private mutating func atom() throws(ConfigTextError) -> ConfigValue {
         let token = current
+        guard depth < Self.maxDepth else {
+            throw .malformed(language: "Python", reason: "values nested deeper than \(Self.maxDepth) levels", line: token.line)
+        }
+        depth += 1
+        defer { depth -= 1 }
         position += 1
         switch token.kind {
         case .number(let value): return value

@@ -7,7 +7,12 @@ import Yams
 /// `dictitems:`), `!!python/tuple` sequences and, from Python 2, `!!python/unicode` strings.
 /// Tags are read leniently, by the node's shape: nothing is constructed, so no tag can run code.
 enum YAMLConfigTree {
+    /// Deepest nesting read: Yams composes and this reads recursively, so a hostile file could
+    /// otherwise exhaust the stack (real cfgs nest 3 levels).
+    static let maxDepth = 100
+
     static func parse(_ text: String) throws(ConfigTextError) -> ConfigValue {
+        try checkNesting(text)
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -15,6 +20,26 @@ enum YAMLConfigTree {
             throw .malformed(language: "YAML", reason: reason(error), line: line(error))
         }
         return node.map(value) ?? .dict([])
+    }
+
+    /// Flow brackets and indentation bound how deep a YAML document nests; both are checked
+    /// before Yams sees the text (brackets inside quotes count too, which only errs on the safe side).
+    static func checkNesting(_ text: String) throws(ConfigTextError) {
+        var depth = 0, line = 1, indent = 0, atLineStart = true
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"): line += 1; indent = 0; atLineStart = true; continue
+            case UInt8(ascii: " ") where atLineStart: indent += 1
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+            if byte != UInt8(ascii: " ") { atLineStart = false }
+            // Two spaces per block level is the narrowest indentation PyYAML writes.
+            guard depth <= maxDepth, indent <= 2 * maxDepth else {
+                throw .malformed(language: "YAML", reason: "nested deeper than \(maxDepth) levels", line: line)
+            }
+        }
     }
 
     static func value(_ node: Node) -> ConfigValue {
