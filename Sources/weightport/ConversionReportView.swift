@@ -10,7 +10,7 @@ enum ConversionReportView {
             "source:       \(outcome.model.path) (\(outcome.model.file.format), \(outcome.model.convention))",
             "architecture: \(outcome.model.spec.name)",
             "output:       \(outcome.target) as \(outcome.format.rawValue), \(outcome.tensorsWritten) tensors",
-        ]
+        ] + SemanticsProvenanceView.text(outcome.model)
         lines.append(text(outcome.report))
         if let settings { lines += TargetSettingsView.text(settings) }
         return lines.joined(separator: "\n")
@@ -71,7 +71,7 @@ enum ConversionReportView {
         ]
         if case .object(let report) = json(outcome.report) { pairs += report }
         pairs += TargetSettingsView.json(settings)
-        return .object(pairs)
+        return SemanticsProvenanceView.adding(to: .object(pairs), model: outcome.model)
     }
 
     static func json(_ failure: StrictConversionFailure) -> JSONValue {
