@@ -72,4 +72,34 @@ final class GhostNetVerifyTests: XCTestCase {
         let object = try verify(path, expect: try expected())
         XCTAssertEqual(object["passed"] as? Bool, true)
     }
+
+    /// An mmdetection GhostNet-FPN detector (`backbone.<timm name>`, `neck.lateral_convs/fpn_convs`;
+    /// fixtures/ghostnet_fpn, the pyramid recorded by torchvision's FeaturePyramidNetwork): the
+    /// stride features feed the hub's pyramid node; verified, then through a bundle.
+    func testMmdetGhostNetFPNDetector() throws {
+        let backbone = try SafetensorsReader.read(try Fixtures.bytes(dir + "weights.safetensors")).tensors
+        let neck = try SafetensorsReader.read(try Fixtures.bytes("ghostnet_fpn/neck.safetensors")).tensors
+        var state = StateDict()
+        for (name, tensor) in backbone where !name.hasPrefix("conv_head.") && !name.hasPrefix("classifier.") {
+            state["backbone." + name] = tensor
+        }
+        for (name, tensor) in neck { state[name] = tensor }
+        let out = NSTemporaryDirectory() + "ghost-fpn-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
+        let detector = out + "/detector.safetensors"
+        try SafetensorsWriter.write(state, to: detector)
+        let expect = Fixtures.path("ghostnet_fpn/features.safetensors")
+        let object = try verify(detector, expect: expect)
+        XCTAssertEqual(object["convention"] as? String, "mmdet")
+        XCTAssertEqual((object["architecture"] as? [String: Any])?["name"] as? String, "GhostNet-0.25-FPN")
+        let layers = try XCTUnwrap(object["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.compactMap { $0["name"] as? String }, ["stem", "c2", "c3", "c4", "c5", "p2", "p3", "p4", "p5", "p6"])
+        for layer in layers {
+            XCTAssertLessThanOrEqual(layer["max_rel_error"] as? Double ?? 1, 1e-5, "\(layer["name"] ?? "")")
+        }
+        let bundle = out + "/detector.h5"
+        XCTAssertEqual(try CLIRunner.run(["export", detector, "-o", bundle]).status, 0)
+        XCTAssertEqual(try verify(bundle, expect: expect)["passed"] as? Bool, true)
+    }
 }
