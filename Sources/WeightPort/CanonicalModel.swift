@@ -19,6 +19,11 @@ public struct CanonicalModel: Sendable {
     /// Whether stride placement is known (declared by the convention or given by the user),
     /// rather than assumed: only then is a disagreement with the target worth a warning.
     public var strideKnown = true
+    /// The training config the file carries (Detectron `cfg`, mmdetection `meta.cfg`), as read.
+    public var checkpointConfig: CheckpointConfig?
+    /// Where each value of `semantics` came from, by key (`stride_in_1x1`, `heads.box`, …):
+    /// `file` (the checkpoint's own config), `table` (the convention's defaults) or `option`.
+    public var semanticsProvenance: [String: String] = [:]
 
     /// The hub's tree for `spec`: the one source of which parameters, shapes and features the
     /// model has.

@@ -62,28 +62,40 @@ public enum CanonicalModelLoader {
             report.mapped -= 1
         }
         if report.unused["bookkeeping"] != nil { report.unusedReasons["bookkeeping"] = report.unusedReasons["bookkeeping"] ?? "BatchNorm's update counter; no effect at inference" }
-        let spec = try architecture(weights, table: table, context: context, options: options)
+        // Semantics: the table's defaults, under the file's own training config, under options.
+        let config = try CheckpointConfigLocator.read(file, flags: context.flags, table: table.semantics)
+        let effective = try EffectiveSemantics.resolve(table: table.semantics, config: config, flags: context.flags, options: options,
+                                                       classifierRows: weights.tensors["roi_heads.box_predictor.cls_score.weight"]?.shape.first)
+        report.warnings += effective.warnings
+        let spec = try architecture(weights, table: table, context: context, options: options,
+                                    semantics: effective.semantics, strideFromFile: config?.strideInFirst1x1 != nil)
         for path in weights.normPaths where weights.normEps[path] == nil && weights.tensors[path + ".running_var"] != nil {
             weights.normEps[path] = Double(spec.norm.eps)
         }
         weights = try uniformEps(weights, spec: spec)
-        var model = CanonicalModel(path: path, file: file, convention: table.convention, semantics: table.semantics,
+        var model = CanonicalModel(path: path, file: file, convention: table.convention, semantics: effective.semantics,
                                    context: context, weights: weights, spec: spec, report: report, container: unwrapped.container)
-        model.strideKnown = options.arch != nil || options.strideIn1x1 != nil || table.semantics.strideInFirst1x1 != nil
+        model.strideKnown = options.arch != nil || options.strideIn1x1 != nil || effective.semantics.strideInFirst1x1 != nil
+        model.checkpointConfig = config
+        model.semanticsProvenance = effective.provenance
         return model
     }
 
     /// The architecture: inferred from the canonical tensors, with what they cannot show taken
     /// from `--arch` and the convention's semantics; `--arch` must agree with the tensors.
+    /// `semantics` are the effective ones (the table's by default); a stride the file's config
+    /// states applies even under a named ResNeXt `--arch`.
     static func architecture(_ weights: CanonicalWeights, table: MappingTable, context: MappingContext,
-                             options: Options) throws -> ArchitectureSpec {
+                             options: Options, semantics: ConventionSemantics? = nil,
+                             strideFromFile: Bool = false) throws -> ArchitectureSpec {
+        let semantics = semantics ?? table.semantics
         let fromFile = try options.arch.flatMap { $0.hasSuffix(".json") ? try ArchitectureFile.load($0, options: options) : nil }
         let named = try options.arch.flatMap { name throws(ArchitectureError) in
             name.hasSuffix(".json") ? nil : try ArchitectureSpec(name: name)
         }
         // A spec file says everything the tensors cannot; the tensors still decide the structure.
-        var defaults = fromFile ?? SemanticDefaults.spec(table.semantics, flags: context.flags, base: named)
-        if named != nil, let stride = table.semantics.strideInFirst1x1, options.arch?.hasPrefix("X") == false {
+        var defaults = fromFile ?? SemanticDefaults.spec(semantics, flags: context.flags, base: named)
+        if named != nil, let stride = semantics.strideInFirst1x1, options.arch?.hasPrefix("X") == false || strideFromFile {
             defaults.strideIn1x1 = stride
         }
         if let stride = options.strideIn1x1 { defaults.strideIn1x1 = stride }

@@ -10,10 +10,10 @@ enum HeadRunSettings {
         var out = HeadSettings(boxes: boxes)
         guard let semantics else { return out }
         if let variant = semantics.roiAlign { out.roiAlign = variant }
-        if let box = semantics.box { out.box = pooler(box) }
-        if let mask = semantics.mask { out.mask = pooler(mask) }
-        if let keypoint = semantics.keypoint { out.keypoint = pooler(keypoint) }
-        if let c4 = semantics.c4 { out.c4 = pooler(c4) }
+        if let box = semantics.box { out.box = box }
+        if let mask = semantics.mask { out.mask = mask }
+        if let keypoint = semantics.keypoint { out.keypoint = keypoint }
+        if let c4 = semantics.c4 { out.c4 = c4 }
         if let rule = semantics.levelRule { out.levelRule = rule }
         out.canonicalScale = semantics.canonicalScale.map { Float($0) }
         if let level = semantics.canonicalLevel { out.canonicalLevel = level }
@@ -21,9 +21,6 @@ enum HeadRunSettings {
         return out
     }
 
-    static func pooler(_ p: HeadSemantics.Pooler) -> HeadSettings.Pooler {
-        HeadSettings.Pooler(resolution: p.resolution, samplingRatio: p.samplingRatio)
-    }
 
     /// `--boxes`: one N×4 float array `x1, y1, x2, y2` in input pixels (the file's only array, or
     /// the one named `boxes`).

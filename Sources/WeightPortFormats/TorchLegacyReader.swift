@@ -32,7 +32,7 @@ public enum TorchLegacyReader: WeightFileReader {
         let metadata: [(String, JSONValue)] = [
             ("protocol_version", .int(protocolVersion)), ("little_endian", .bool(littleEndian)),
             ("non_tensor_entries", .object(flattener.entries)),
-        ]
+        ] + CheckpointConfigText.entries(root)
         return WeightFile(format: WeightFormat.torchLegacy.rawValue, tensors: StateDict(flattener.tensors), metadata: metadata)
     }
 

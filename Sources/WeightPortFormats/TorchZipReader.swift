@@ -26,7 +26,7 @@ public enum TorchZipReader: WeightFileReader {
         let metadata: [(String, JSONValue)] = [
             ("archive", .string(archive)), ("version", .int(version)), ("byteorder", .string(byteOrder.rawValue)),
             ("non_tensor_entries", .object(flattener.entries)),
-        ]
+        ] + CheckpointConfigText.entries(root)
         return WeightFile(format: WeightFormat.torchZip.rawValue, tensors: StateDict(flattener.tensors), metadata: metadata)
     }
 

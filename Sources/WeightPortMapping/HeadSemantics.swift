@@ -4,16 +4,7 @@ import WeightPortVocabulary
 /// RoIAlign kernel, sampling and output size per head, the FPN level rule, the keypoint
 /// upsampling. Declared by each table's `heads:` section; a checkpoint's own config overrides it.
 public struct HeadSemantics: Sendable, Codable, Equatable {
-    /// Output size and sampling ratio (0: adaptive, `ceil(roi / size)`) of one head's RoIAlign.
-    public struct Pooler: Sendable, Codable, Equatable {
-        public var resolution: Int
-        public var samplingRatio: Int
-
-        public init(resolution: Int, samplingRatio: Int) {
-            self.resolution = resolution
-            self.samplingRatio = samplingRatio
-        }
-    }
+    public typealias Pooler = PoolerSetting
 
     public var roiAlign: RoIAlignVariant?
     public var box: Pooler?

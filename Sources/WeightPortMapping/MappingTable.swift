@@ -26,6 +26,9 @@ public struct MappingTable: Sendable {
     public let containers: [String]
     /// Prefixes foreign names may carry as a whole (`module.` from DataParallel); never written.
     public let optionalPrefixes: [String]
+    /// How to configure this framework to compute what a source computed (`settings:`); nil
+    /// when the table declares none (the hub's own names, Caffe).
+    public let settings: SettingsTable?
     /// Whether some rule's names depend on stage depths (`blocks(s)-1`, MSRA block spellings),
     /// so that names map differently once the depths are known.
     let namesDependOnDepths: Bool
@@ -82,6 +85,7 @@ public struct MappingTable: Sendable {
         }
         self.features = features
         optionalPrefixes = raw.optionalPrefixes ?? []
+        settings = raw.settings
         containers = [semantics.checkpoint?.containerKey].compactMap { $0 } + (raw.containers ?? [])
         do {
             var flags: [ArchitectureFlag: [NamePattern]] = [:]

@@ -55,13 +55,14 @@ struct TableFile {
     let flags: [ArchitectureFlag: [String]]?
     let optionalPrefixes: [String]?
     let containers: [String]?
+    let settings: SettingsTable?
 
     init(yaml text: String) throws {
         // The basic resolver tags every scalar as a string; numbers are parsed where expected.
         guard let root = try Yams.compose(yaml: text, .basic) else { throw ShapeError(reason: "the file is empty") }
         let top = try YAMLFields(root, at: "the table")
         try top.allow(["convention", "description", "semantics", "heads", "rules", "features", "unused", "flags",
-                       "optional_prefixes", "containers"])
+                       "optional_prefixes", "containers", "settings"])
         convention = try top.string("convention")
         description = try top.optionalString("description")
         var semantics = try top.node("semantics").map { try TableFile.semantics($0) }
@@ -90,6 +91,7 @@ struct TableFile {
         }
         optionalPrefixes = try top.node("optional_prefixes").map { _ in try top.strings("optional_prefixes") }
         containers = try top.node("containers").map { _ in try top.strings("containers") }
+        settings = try top.node("settings").map { try SettingsTable.decode($0) }
     }
 
     /// One line for a YAML syntax error, with its line and column (Yams' own description

@@ -11,6 +11,7 @@ public enum ArchitectureInference {
     public static func infer(from shapes: [(String, [Int])], defaults: ArchitectureSpec? = nil) throws(ArchitectureError) -> ArchitectureSpec {
         let table = Dictionary(shapes, uniquingKeysWith: { first, _ in first })
         func fail(_ message: String) -> ArchitectureError { .inconsistent("cannot infer architecture: \(message)") }
+        if table[GhostNetBackbone.prefix + "conv_stem.weight"] != nil { return try ghostNet(table, shapes: shapes, defaults: defaults) }
         let isC4 = table.keys.contains { $0.hasPrefix("roi_heads.res5.") }
         let blocks = try (2...5).map { stage throws(ArchitectureError) -> Int in
             let prefix = stage == 5 && isC4 ? "roi_heads.res5" : "res\(stage)"
@@ -62,6 +63,21 @@ public enum ArchitectureInference {
         if let declared, declared.offsetRows() == rows { return DeformableSpec(stages: stages, modulated: declared.modulated, groups: declared.groups) }
         let modulated = rows % 27 == 0
         return DeformableSpec(stages: stages, modulated: modulated, groups: max(1, rows / (modulated ? 27 : 18)))
+    }
+
+    /// A GhostNet (`ghostnet.*` names) with the pyramid, heads and classifier its tensors show.
+    static func ghostNet(_ table: [String: [Int]], shapes: [(String, [Int])], defaults: ArchitectureSpec?) throws(ArchitectureError) -> ArchitectureSpec {
+        let prefix = GhostNetBackbone.prefix
+        let ghost = shapes.filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) }
+        var spec = defaults ?? ArchitectureSpec(depth: 50, block: .bottleneck, blocksPerStage: [3, 4, 6, 3])
+        spec.ghostnet = try GhostNetSpec.infer(from: ghost)
+        spec.deformable = nil
+        spec.classes = nil
+        spec.body = table["fpn_lateral2.weight"] != nil ? .fpn : .c5
+        spec.fpn = spec.body == .fpn ? inferredPyramid(table, base: defaults?.fpn) : nil
+        spec.heads = HeadInference.infer(table, pooledChannels: spec.fpn?.channels ?? 256, res5Channels: spec.ghostnet?.finalChannels ?? 0)
+        try spec.validate()
+        return spec
     }
 
     static func inferredDepth(blocks: [Int], bottleneck: Bool) -> Int {

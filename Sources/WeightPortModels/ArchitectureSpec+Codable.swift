@@ -2,14 +2,16 @@ extension ArchitectureSpec: Codable {
     enum CodingKeys: String, CodingKey {
         case name, depth, block, blocksPerStage, stem, stemWidths, stemBias, stemPool, res2Channels, groups
         case widthPerGroup, strideIn1x1, shortcut, dilations, dilateFirstBlock, norm, body, fpn, classes
-        case returnedFeatures, heads, deformable
+        case returnedFeatures, heads, deformable, ghostnet
     }
 
     /// Starts from `name` (default `R-50`) and overrides every field the JSON holds, so a file may say
     /// just `{"name": "R-50-FPN", "blocksPerStage": [1, 1, 1, 1]}`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let name = try c.decodeIfPresent(String.self, forKey: .name) ?? "R-50"
+        let written = try c.decodeIfPresent(String.self, forKey: .name) ?? "R-50"
+        // A GhostNet spec spells its structure in `ghostnet`; its ResNet fields are R-50's defaults.
+        let name = written.hasPrefix("GhostNet") ? "R-50" : written
         do {
             self = try ArchitectureSpec(name: name)
         } catch {
@@ -43,6 +45,7 @@ extension ArchitectureSpec: Codable {
         if c.contains(.returnedFeatures) { returnedFeatures = try c.decodeIfPresent([String].self, forKey: .returnedFeatures) }
         if let heads = try c.decodeIfPresent(HeadsSpec.self, forKey: .heads) { self.heads = heads }
         if c.contains(.deformable) { deformable = try c.decodeIfPresent(DeformableSpec.self, forKey: .deformable) }
+        if c.contains(.ghostnet) { ghostnet = try c.decodeIfPresent(GhostNetSpec.self, forKey: .ghostnet) }
         try validate()
     }
 
@@ -70,5 +73,6 @@ extension ArchitectureSpec: Codable {
         try c.encodeIfPresent(returnedFeatures, forKey: .returnedFeatures)
         if !heads.isEmpty { try c.encode(heads, forKey: .heads) }
         try c.encodeIfPresent(deformable, forKey: .deformable)
+        try c.encodeIfPresent(ghostnet, forKey: .ghostnet)
     }
 }

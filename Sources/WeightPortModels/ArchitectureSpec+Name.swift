@@ -1,3 +1,5 @@
+import Foundation
+
 extension ArchitectureSpec {
     /// Blocks per stage of the published depths.
     static let publishedDepths: [Int: (BlockKind, [Int])] = [
@@ -15,6 +17,10 @@ extension ArchitectureSpec {
     public init(name: String) throws(ArchitectureError) {
         var parts = name.split(separator: "-").map(String.init)
         func fail(_ reason: String) -> ArchitectureError { .unparsableName(name, reason: reason) }
+        if parts.first == "GhostNet" {
+            try self.init(ghostNetName: parts, fail: fail)
+            return
+        }
         guard parts.count >= 2, parts[0] == "R" || parts[0] == "X" else { throw fail("expected 'R-' or 'X-' first") }
         let resnext = parts.removeFirst() == "X"
         guard let depth = Int(parts.removeFirst()), let (block, blocks) = Self.publishedDepths[depth] else {
@@ -58,6 +64,19 @@ extension ArchitectureSpec {
             deformable = DeformableSpec(stages: stages, modulated: option == "DCNv2", groups: groups)
         }
         if let extra = rest.first { throw fail("unexpected '\(extra)'") }
+    }
+
+    /// `GhostNet-1.0` (ghostnet_100, a classifier), `GhostNet-0.5-FPN` (its stride features under a pyramid).
+    private init(ghostNetName parts: [String], fail: (String) -> ArchitectureError) throws(ArchitectureError) {
+        guard parts.count >= 2, let width = Double(parts[1]), width > 0, width <= 4 else {
+            throw fail("GhostNet needs its width multiplier, e.g. GhostNet-1.0")
+        }
+        self.init(depth: 50, block: .bottleneck, blocksPerStage: [3, 4, 6, 3])
+        let fpn = parts.count == 3 && parts[2] == "FPN"
+        guard parts.count == 2 || fpn else { throw fail("unexpected '\(parts[2...].joined(separator: "-"))'") }
+        ghostnet = GhostNetSpec.v1(width: width, classes: fpn ? nil : 1000, headChannels: fpn ? nil : 1280)
+        body = fpn ? .fpn : .c5
+        self.fpn = fpn ? FeaturePyramidSpec() : nil
     }
 
     /// `c3c5` (res3 to res5), `c5` (res5 alone) or `c3+c5` (those stages only).
@@ -111,6 +130,10 @@ extension ArchitectureSpec {
     /// The model-zoo name of this family (`X-101-32x8d-FPN`); reduced widths and other overrides are
     /// not part of a name.
     public var name: String {
+        if let ghostnet {
+            let width = ghostnet.width.map { String(format: "%g", $0) } ?? "custom"
+            return "GhostNet-\(width)" + (body == .fpn ? "-FPN" : "")
+        }
         var text = groups > 1 ? "X-\(depth)-\(groups)x\(widthPerGroup)d" : "R-\(depth)"
         switch body {
         case .c4: text += "-C4"

@@ -55,6 +55,9 @@ public struct ArchitectureSpec: Sendable, Equatable {
     public var heads = HeadsSpec()
     /// Deformable 3×3 convs per stage; nil for none.
     public var deformable: DeformableSpec?
+    /// A GhostNet backbone instead of the ResNet the other fields describe (they are then unused);
+    /// `body` is `.c5` (a classifier, if the file has one) or `.fpn` on its stride features.
+    public var ghostnet: GhostNetSpec?
 
     /// Output channels of stage `index` (res2 = 0).
     public func outputChannels(stage index: Int) -> Int { res2Channels << index }

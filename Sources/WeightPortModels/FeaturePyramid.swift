@@ -9,9 +9,12 @@ public struct FeaturePyramid: ModelNode, Equatable {
     /// RetinaNet's P6 and P7 convs; nil otherwise.
     public var p6: ConvolutionLayer?
     public var p7: ConvolutionLayer?
+    /// The backbone features it reads, finest first (`res2…res5`; a GhostNet's `c2…c5`).
+    public var inputs: [String]
 
-    init(spec: FeaturePyramidSpec, stageChannels: [Int]) {
+    init(spec: FeaturePyramidSpec, stageChannels: [Int], inputs: [String]) {
         self.spec = spec
+        self.inputs = inputs
         let hasBias = spec.norm == nil
         laterals = stageChannels.enumerated().map { index, channels in
             ConvolutionLayer(path: "fpn_lateral\(index + 2)", inChannels: channels, outChannels: spec.channels,

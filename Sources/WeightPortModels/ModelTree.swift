@@ -9,9 +9,9 @@ import WeightPortVocabulary
 /// Everything outside this type asks the tree — never the spec — which parameters a model has.
 public struct ModelTree: Sendable {
     public let spec: ArchitectureSpec
-    public let stem: Stem
-    /// res2…res5 (res5 is the RoI head for a C4 body).
-    public let stages: [[ResidualBlock]]
+    /// The backbone's nodes in order: ResNet's stem and res2…res5 blocks (res5 is the RoI head for
+    /// a C4 body), or one GhostNet node.
+    public let backbone: [any ModelNode]
     public let featurePyramid: FeaturePyramid?
     public let classifier: Classifier?
     /// RPN, box head, box predictor, mask and keypoint heads that the model has, in that order.
@@ -21,7 +21,15 @@ public struct ModelTree: Sendable {
     public init(spec: ArchitectureSpec) throws(ArchitectureError) {
         try spec.validate()
         self.spec = spec
-        stem = Stem(spec: spec)
+        if let ghostnet = spec.ghostnet {
+            let node = GhostNetBackbone(spec: ghostnet)
+            backbone = [node]
+            featurePyramid = spec.fpn.map { FeaturePyramid(spec: $0, stageChannels: node.levelChannels, inputs: FeatureName.strideLevels) }
+            classifier = nil
+            heads = spec.heads.nodes
+            return
+        }
+        let stem = Stem(spec: spec)
         var input = stem.outChannels
         var stages: [[ResidualBlock]] = []
         for stage in 0..<4 {
@@ -35,9 +43,9 @@ public struct ModelTree: Sendable {
             blocks[blocks.count - 1].emits = [FeatureName.stage(stage)]
             stages.append(blocks)
         }
-        self.stages = stages
+        backbone = [stem] + stages.joined().map { $0 as any ModelNode }
         let stageChannels = (0..<4).map(spec.outputChannels(stage:))
-        featurePyramid = spec.fpn.map { FeaturePyramid(spec: $0, stageChannels: stageChannels) }
+        featurePyramid = spec.fpn.map { FeaturePyramid(spec: $0, stageChannels: stageChannels, inputs: (0..<4).map(FeatureName.stage)) }
         classifier = spec.classes.map { Classifier(path: "linear", inFeatures: stageChannels[3], classes: $0) }
         var heads = spec.heads.nodes
         if spec.body == .c4, spec.heads.boxPredictor != nil || spec.heads.mask != nil {
@@ -53,10 +61,9 @@ public struct ModelTree: Sendable {
         index == 3 && body == .c4 ? "roi_heads.res5" : FeatureName.stage(index)
     }
 
-    /// Every node in model order: stem, blocks of res2…res5, pyramid, classifier, heads.
+    /// Every node in model order: backbone, pyramid, classifier, heads.
     public var nodes: [any ModelNode] {
-        var out: [any ModelNode] = [stem]
-        out += stages.joined().map { $0 as any ModelNode }
+        var out = backbone
         if let featurePyramid { out.append(featurePyramid) }
         if let classifier { out.append(classifier) }
         return out + heads

@@ -3,16 +3,7 @@ import WeightPortVocabulary
 /// How the source framework runs its heads (from its table, its checkpoint's config or options),
 /// and the boxes to run them on: everything the heads compute that no tensor says.
 public struct HeadSettings: Sendable, Equatable {
-    /// Output size and sampling ratio (≤ 0: adaptive) of one RoIAlign.
-    public struct Pooler: Sendable, Equatable {
-        public var resolution: Int
-        public var samplingRatio: Int
-
-        public init(resolution: Int, samplingRatio: Int) {
-            self.resolution = resolution
-            self.samplingRatio = samplingRatio
-        }
-    }
+    public typealias Pooler = PoolerSetting
 
     /// Boxes in input pixel coordinates; heads that pool RoIs run only when there are some.
     public var boxes: [RoIBox]

@@ -5,6 +5,8 @@ import WeightPortVocabulary
 /// Reads `res2…res5`, emits `p2…`.
 struct ReferencePyramid: RunnableNode {
     let spec: FeaturePyramidSpec
+    /// The backbone features it reads, finest first.
+    let inputs: [String]
     let laterals: [NormalizedConvolution]
     let outputs: [NormalizedConvolution]
     let p6: NormalizedConvolution?
@@ -12,6 +14,7 @@ struct ReferencePyramid: RunnableNode {
 
     init(_ pyramid: FeaturePyramid, parameters: ParameterSource) {
         spec = pyramid.spec
+        inputs = pyramid.inputs
         laterals = pyramid.laterals.map { NormalizedConvolution($0, parameters: parameters) }
         outputs = pyramid.outputs.map { NormalizedConvolution($0, parameters: parameters) }
         p6 = pyramid.p6.map { NormalizedConvolution($0, parameters: parameters) }
@@ -19,7 +22,7 @@ struct ReferencePyramid: RunnableNode {
     }
 
     func run(_ state: inout ForwardState) throws(LoadError) {
-        let stages = (0..<4).compactMap { state.features[FeatureName.stage($0)] }
+        let stages = inputs.compactMap { state.features[$0] }
         for (name, level) in apply(stages, pool: state.pool) { state.features[name] = level }
     }
 

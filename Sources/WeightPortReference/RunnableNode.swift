@@ -35,6 +35,7 @@ enum RunnableNodes {
             return try ReferenceDeformableBlock(block, parameters: parameters)
         },
         entry(FeaturePyramid.self) { ReferencePyramid($0, parameters: $1) },
+        entry(GhostNetBackbone.self) { node, parameters throws(LoadError) in try ReferenceGhostNetBackbone(node, parameters: parameters) },
         entry(Classifier.self) { ReferenceClassifier($0, parameters: $1) },
         entry(RPNHead.self) { ReferenceRPNHead($0, parameters: $1) },
         entry(BoxHead.self) { ReferenceBoxHead($0, parameters: $1) },

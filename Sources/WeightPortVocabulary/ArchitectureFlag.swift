@@ -21,6 +21,8 @@ public enum ArchitectureFlag: String, VocabularyTerm {
     /// The convention's older module layout: pre-1.0 maskrcnn-benchmark / Detectron.pytorch,
     /// mmdetection 1.x deformable convs (`conv2_offset`).
     case oldLayout = "old_layout"
+    /// The backbone is a GhostNet (`conv_stem`), not a ResNet.
+    case ghostnet
     /// An ImageNet classifier's `pred` layer (Detectron's classification pickles).
     case predClassifier = "pred_classifier"
 

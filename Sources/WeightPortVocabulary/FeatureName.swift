@@ -5,6 +5,9 @@ public enum FeatureName {
     public static let backbone = ["stem", "res2", "res3", "res4", "res5"]
     public static let pyramid = ["p2", "p3", "p4", "p5", "p6", "p7"]
     public static let logits = "logits"
+    /// A GhostNet's features at output strides 4, 8, 16 and 32 (`c{k}` has stride 2^k): the last
+    /// block at each stride, which feed a pyramid as ResNet's res2…res5 do.
+    public static let strideLevels = ["c2", "c3", "c4", "c5"]
 
     /// Detection head outputs on the given boxes (`--boxes`) and the RPN's per-level maps; the
     /// CLI contract of `verify` (README): arrays in the hub's layout, background first.
@@ -13,7 +16,7 @@ public enum FeatureName {
            "mask.pooled", "mask.logits", "keypoint.pooled", "keypoint.logits"]
 
     /// Every feature in computation order: backbone, pyramid, classifier, heads.
-    public static let computationOrder = backbone + pyramid + [logits] + heads
+    public static let computationOrder = backbone + strideLevels + pyramid + [logits] + heads
 
     /// Stage feature of stage index `i` (res2 = 0).
     public static func stage(_ index: Int) -> String { "res\(index + 2)" }

@@ -5,13 +5,14 @@ import WeightPortMapping
 
 /// Renders conversion reports as text for people and as one JSON object for tools.
 enum ConversionReportView {
-    static func text(_ outcome: Converter.Outcome) -> String {
+    static func text(_ outcome: Converter.Outcome, settings: TargetSettings? = nil) -> String {
         var lines = [
             "source:       \(outcome.model.path) (\(outcome.model.file.format), \(outcome.model.convention))",
             "architecture: \(outcome.model.spec.name)",
             "output:       \(outcome.target) as \(outcome.format.rawValue), \(outcome.tensorsWritten) tensors",
-        ]
+        ] + SemanticsProvenanceView.text(outcome.model)
         lines.append(text(outcome.report))
+        if let settings { lines += TargetSettingsView.text(settings) }
         return lines.joined(separator: "\n")
     }
 
@@ -57,7 +58,7 @@ enum ConversionReportView {
         if items.count > limit { lines.append("  … \(items.count - limit) more") }
     }
 
-    static func json(_ outcome: Converter.Outcome) -> JSONValue {
+    static func json(_ outcome: Converter.Outcome, settings: TargetSettings? = nil) -> JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("written", .bool(true)),
             ("source", .string(outcome.model.path)),
@@ -69,7 +70,8 @@ enum ConversionReportView {
             ("tensors_written", .int(outcome.tensorsWritten)),
         ]
         if case .object(let report) = json(outcome.report) { pairs += report }
-        return .object(pairs)
+        pairs += TargetSettingsView.json(settings)
+        return SemanticsProvenanceView.adding(to: .object(pairs), model: outcome.model)
     }
 
     static func json(_ failure: StrictConversionFailure) -> JSONValue {

@@ -50,7 +50,10 @@ struct ConvertCommand: ParsableCommand {
         do {
             let outcome = try Converter.convert(request, catalog: catalog.get, phase: indicator.callback)
             indicator.finish()
-            print(json ? ConversionReportView.json(outcome).serialized() : ConversionReportView.text(outcome))
+            let settings = try? TargetSettings(model: outcome.model, target: catalog.get().table(outcome.target),
+                                               swappedInput: swapInputChannels)
+            print(json ? ConversionReportView.json(outcome, settings: settings).serialized()
+                       : ConversionReportView.text(outcome, settings: settings))
         } catch let failure as StrictConversionFailure {
             indicator.finish()
             if json { print(ConversionReportView.json(failure).serialized()) } else { print(ConversionReportView.text(failure.report)) }

@@ -51,6 +51,9 @@ enum ErrorRenderer {
         if let error = diagnostic as? VerificationError, case .input(let message) = error, message.hasSuffix("boxes to run the RoI heads on") {
             return " (--boxes B)"
         }
+        if case .opaqueSetting(let key, _)? = diagnostic as? ConfigTextError {
+            return key.hasSuffix("style") || key.hasSuffix("STRIDE_1X1") ? " (pass --stride-in-1x1 true|false)" : ""
+        }
         return ""
     }
 

@@ -37,7 +37,7 @@ struct VerifyCommand: ParsableCommand {
         request.boxes = boxes
         if let tolerance { request.tolerance = tolerance }
         let outcome = try Verifier.verify(request, catalog: try conventions.catalog())
-        print(json ? Verifier.json(outcome).serialized() : ParityTable.render(outcome))
+        print(json ? SemanticsProvenanceView.adding(to: Verifier.json(outcome), model: outcome.model).serialized() : ParityTable.render(outcome))
         if !outcome.passed { throw ExitCode(1) }
     }
 }
@@ -48,8 +48,7 @@ enum ParityTable {
         var lines = [
             "weights:      \(outcome.model.path) (\(outcome.model.file.format), \(outcome.model.convention))",
             "architecture: \(outcome.model.spec.name)",
-            "",
-        ]
+        ] + SemanticsProvenanceView.text(outcome.model) + [""]
         var rows = [["FEATURE", "RECORDED AS", "SHAPE", "MAX ABS", "MAX REL", "COSINE", "RESULT"]]
         for layer in outcome.layers {
             let r = layer.report

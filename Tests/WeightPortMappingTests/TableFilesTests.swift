@@ -9,7 +9,7 @@ final class TableFilesTests: XCTestCase {
     func testEveryTableLoads() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.mappingsFolder).filter { $0.hasSuffix(".yaml") }
         XCTAssertEqual(Set(files), ["canonical.yaml", "detectron.yaml", "caffe.yaml", "torchvision.yaml", "maskrcnn-benchmark.yaml",
-                                    "detectron.pytorch.yaml", "detectron2.yaml", "mmdet.yaml"])
+                                    "detectron.pytorch.yaml", "detectron2.yaml", "mmdet.yaml", "timm.yaml"])
         for file in files {
             let table = try MappingTable.load(path: Self.mappingsFolder + "/" + file)
             XCTAssertEqual(table.convention + ".yaml", file)
