@@ -130,9 +130,41 @@ def test_detectron2_expectations_recompute_from_the_pickle(gen):
     assert not expected["box.bbox_pred"][:, :4].any() and not expected["mask.logits"][:, 0].any()
 
 
+def test_detectron_xconv1fc_expectations_recompute_from_the_pickle(gen):
+    case = BY_NAME["detectron_xconv1fc_fpn"]
+    model = load_pickle(case["weights"])
+    assert "add_roi_Xconv1fc_head" in model["cfg"]
+    blobs = model["blobs"]
+    assert {f"head_conv{i}_{p}" for i in range(1, 5) for p in "wb"} <= set(blobs) and "fc7_w" not in blobs
+    assert not any(k.endswith("_gn_s") for k in blobs) and blobs["bbox_pred_w"].shape[0] == 4 * blobs["cls_score_w"].shape[0]
+    x, boxes = inputs(case)
+    with torch.no_grad():
+        computed = gen.forward(gen.DetectronParams(blobs, False), x, boxes, gen.SEMANTICS["detectron"])
+    for key, value in arrays(case["expect"]).items():
+        assert rel(computed[key], value) < 2e-5, key
+
+
+def test_detectron_pytorch_softmax_rpn_recomputes_from_the_checkpoint(gen):
+    case = BY_NAME["detectron_pytorch_softmax_rpn_fpn"]
+    model = torch.load(FIXTURES / case["weights"], weights_only=False)["model"]
+    cls, deltas = model["RPN.FPN_RPN_cls_score.weight"], model["RPN.FPN_RPN_bbox_pred.weight"]
+    assert cls.shape[0] == 2 * (deltas.shape[0] // 4)   # softmax: 2A objectness channels
+    params = gen.ForeignParams({k: v.numpy() for k, v in model.items()}, gen.gc.detectron_pytorch_name, affine=True)
+    x, boxes = inputs(case)
+    with torch.no_grad():
+        computed = gen.forward(params, x, boxes, gen.SEMANTICS["detectron"])
+    for key, value in arrays(case["expect"]).items():
+        assert rel(computed[key], value) < 2e-5, key
+    wrong = arrays(BY_NAME["detectron_pytorch_softmax_rpn_anchor_major"]["expect"])
+    for key, value in wrong.items():   # the same logits, reordered anchor-major
+        assert np.array_equal(gen.anchor_major(computed[key]).numpy(), value) or rel(gen.anchor_major(computed[key]), value) < 2e-5
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if not c["passes"]], ids=lambda c: c["name"])
 def test_failure_differs_where_cases_json_says(case):
-    right_case = {"detectron_wrong_level_rule": "detectron_mask_fpn"}.get(case["name"], "detectron2_mask_fpn_agnostic")
+    right_case = {"detectron_wrong_level_rule": "detectron_mask_fpn",
+                  "detectron_pytorch_softmax_rpn_anchor_major": "detectron_pytorch_softmax_rpn_fpn"}.get(
+        case["name"], "detectron2_mask_fpn_agnostic")
     right = arrays(BY_NAME[right_case]["expect"])
     wrong = arrays(case["expect"])
     first = case["first_failing"]
