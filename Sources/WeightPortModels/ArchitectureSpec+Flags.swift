@@ -12,6 +12,7 @@ extension ArchitectureSpec {
         if shortcut == .avgDown { flags.insert(.avgDown) }
         if fpn?.topBlock == .p6p7FromC5 || fpn?.topBlock == .p6p7FromP5 { flags.insert(.retinanet) }
         if body != .c5 || !heads.isEmpty { flags.insert(.detection) }
+        if heads.box?.convNorm?.kind == .group || heads.mask?.convNorm?.kind == .group { flags.insert(.gnHeads) }
         if ghostnet != nil { flags = flags.subtracting([.deepStem, .avgDown]).union([.ghostnet]) }
         return flags
     }

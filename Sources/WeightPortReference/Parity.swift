@@ -123,6 +123,9 @@ public enum Parity {
             guard passed.contains("box.features") || passed.contains("mask.pooled") else { return nil }
             return "the head's input agrees but its classes do not: check the background class position (first vs last), "
                 + "dropped background rows and the class count"
+        case "box.features" where passed.contains("box.pooled"), "mask.logits" where passed.contains("mask.pooled"):
+            return "the RoI features agree but the head's tower does not: check its norm (GroupNorm groups and eps) "
+                + "and its conv and fc layers"
         case "keypoint.logits" where passed.contains("keypoint.pooled"):
             return "check the keypoint upsampling (Detectron's fixed bilinear deconv vs interpolate) and score_lowres"
         default:

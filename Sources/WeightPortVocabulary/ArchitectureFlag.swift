@@ -8,8 +8,10 @@ public enum ArchitectureFlag: String, VocabularyTerm {
     case c4
     /// The backbone carries a feature pyramid.
     case fpn
-    /// Norms are GroupNorm (their tensors look exactly like affine norms').
+    /// The backbone's norms are GroupNorm (their tensors look exactly like affine norms').
     case gn
+    /// The RoI heads' convs have GroupNorm (Detectron's `*_gn` heads), whatever the backbone has.
+    case gnHeads = "gn_heads"
     /// The stem is three 3×3 convs (ResNetV1c / V1d, `deep_stem=True`).
     case deepStem = "deep_stem"
     /// Projection shortcuts average-pool before their 1×1 conv (ResNetV1d, `avg_down=True`).

@@ -163,7 +163,8 @@ def test_detectron_pytorch_softmax_rpn_recomputes_from_the_checkpoint(gen):
 @pytest.mark.parametrize("case", [c for c in CASES if not c["passes"]], ids=lambda c: c["name"])
 def test_failure_differs_where_cases_json_says(case):
     right_case = {"detectron_wrong_level_rule": "detectron_mask_fpn",
-                  "detectron_pytorch_softmax_rpn_anchor_major": "detectron_pytorch_softmax_rpn_fpn"}.get(
+                  "detectron_pytorch_softmax_rpn_anchor_major": "detectron_pytorch_softmax_rpn_fpn",
+                  "detectron_gn_heads_wrong_groups": "detectron_gn_heads_fpn"}.get(
         case["name"], "detectron2_mask_fpn_agnostic")
     right = arrays(BY_NAME[right_case]["expect"])
     wrong = arrays(case["expect"])
