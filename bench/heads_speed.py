@@ -22,8 +22,12 @@ torchvision run) so machine load hits both alike; printed are each side's median
 the per-pair ratios (WeightPort / torchvision, below 1 = faster) and GFLOP/s from PyTorch's own
 FLOP count (FlopCounterMode) for both.
 
+With --diagnose it also times one keypoint tower conv (3x3 512->512 + ReLU on 100x512x14x14) on
+both sides, against the same multiply-adds as one 1x512x140x140 map: WeightPort's `Convolution`
+multiplies image by image, so a batch of RoIs is 100 products 196 columns wide.
+
 usage: python bench/heads_speed.py [--wpbench PATH] [--pairs 7] [--arch R-50-FPN] [--heads box,mask,keypoint]
-                                   [--subtract]
+                                   [--subtract] [--diagnose]
 """
 import argparse
 import json
@@ -112,12 +116,28 @@ def bench_head(wpbench, name, count, pairs, arch, subtract):
     return ours, theirs, passes, count_flops(run), result
 
 
+def diagnose(wpbench, runs=5):
+    """One keypoint tower conv on 100 RoIs, and the same multiply-adds on one large map, both sides."""
+    print("tower conv 3x3 512->512 + ReLU (same multiply-adds in both shapes):", flush=True)
+    for batch, size in ((100, 14), (1, 140)):
+        ours = json.loads(subprocess.run([str(wpbench), "conv", str(batch), "512", "512", str(size), str(runs)],
+                                         check=True, capture_output=True, text=True).stdout)["median_ms"]
+        conv = torch.nn.Conv2d(512, 512, 3, padding=1).eval()
+        x = torch.randn(batch, 512, size, size)
+        timed(lambda: torch.relu(conv(x)))
+        theirs = statistics.median(timed(lambda: torch.relu(conv(x))) for _ in range(runs))
+        flops = 2 * 512 * 512 * 9 * batch * size * size
+        print(f"  {batch:>3}x512x{size}x{size}: WeightPort {ours:7.1f} ms ({flops / ours / 1e6:5.1f} GFLOP/s), "
+              f"PyTorch {theirs:7.1f} ms ({flops / theirs / 1e6:5.1f} GFLOP/s), ratio {ours / theirs:.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wpbench")
     parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--arch", default="R-50-FPN", help="backbone producing P2-P5 on the WeightPort side")
     parser.add_argument("--heads", default="box,mask,keypoint")
+    parser.add_argument("--diagnose", action="store_true", help="also time one tower conv batched and unbatched")
     parser.add_argument("--subtract", action="store_true",
                         help="time WeightPort's heads as (pass with boxes) - (pass without) instead of heads only")
     args = parser.parse_args()
@@ -146,6 +166,8 @@ def main():
               flush=True)
         print(f"  per pair WeightPort ms {[round(x) for x in ours]}, torchvision ms {[round(x) for x in theirs]}"
               + (f"; pass without boxes median {statistics.median(passes):.0f} ms" if passes else ""), flush=True)
+    if args.diagnose:
+        diagnose(wpbench)
     print(f"target ratio <= {TARGET_RATIO}: {'met' if worst <= TARGET_RATIO else 'NOT met'} "
           f"(worst median paired ratio {worst:.2f})")
     return 0
