@@ -3,7 +3,7 @@
 //
 // usage: wpbench <arch-name> <height> <width> <runs> [--classes N] [--stride-3x3] [--input file.f32] [--serve]
 //        wpbench headops <runs>   (the detection-head ops; see HeadOpsBench.swift)
-//        wpbench heads <box|mask|keypoint> <boxes> <size> <runs> [--arch NAME] [--serve]
+//        wpbench heads <box|mask|keypoint> <boxes> <size> <runs> [--arch NAME] [--subtract] [--serve]
 //                                 (whole heads through ReferenceModel; see HeadsBench.swift)
 // Prints one JSON object: per-run milliseconds, the median, and the process's peak RSS.
 // With --serve it prints `ready` after the warm-up, then runs one forward pass per `run` line on
