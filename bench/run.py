@@ -6,7 +6,9 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-BENCHES = ["inspect_stats.py", "forward.py", "convert_speed.py", "verify_speed.py", "zoo_speed.py"]
+BENCHES = ["inspect_stats.py", "forward.py", "heads_speed.py", "dcn_forward.py", "convert_speed.py", "verify_speed.py", "zoo_speed.py"]
+# These time passes through `wpbench` (bench/wpbench), built beside weightport, instead of weightport itself.
+WPBENCH = {"forward.py", "heads_speed.py", "dcn_forward.py"}
 
 
 def main():
@@ -21,8 +23,7 @@ def main():
         if not script.exists():
             continue
         print(f"== {name}", flush=True)
-        # forward.py times the forward pass alone through `wpbench`, built beside weightport.
-        flag = ["--wpbench", str(pathlib.Path(args.weightport).parent / "wpbench")] if name == "forward.py" \
+        flag = ["--wpbench", str(pathlib.Path(args.weightport).parent / "wpbench")] if name in WPBENCH \
             else ["--weightport", args.weightport]
         status |= subprocess.call([sys.executable, str(script), *flag], cwd=HERE)
     return status

@@ -8,6 +8,8 @@
 //   `DepthwiseConvolution` against `Convolution(groups: channels)` on the same map.
 // usage: wpbench ghostnet <width> <size> <runs> [--serve]
 //   `ReferenceGhostNet` (v1 table at `width`, 1000 classes) on a [1, 3, size, size] input, random weights.
+// usage: wpbench conv <batch> <in> <out> <size> <runs>
+//   `Convolution` 3×3, padding 1, with bias and ReLU (a head tower's conv) on [batch, in, size, size].
 // Each prints one JSON object; --serve speaks the protocol of the model benchmark (see main.swift).
 import Foundation
 import WeightPortCore
@@ -31,7 +33,14 @@ func milliseconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// Runs an op benchmark when the first argument names one; false otherwise.
 func runOpBench(_ arguments: [String]) throws -> Bool {
-    guard let mode = arguments.first, ["dcn", "depthwise", "ghostnet"].contains(mode) else { return false }
+    guard let mode = arguments.first, ["dcn", "depthwise", "ghostnet", "conv"].contains(mode) else { return false }
+    if mode == "conv" {
+        let numbers = arguments.dropFirst().compactMap { Int($0) }
+        guard numbers.count == 5 else { throw BenchError.usage }
+        try benchConvolution(batch: numbers[0], inChannels: numbers[1], outChannels: numbers[2], size: numbers[3],
+                             runs: numbers[4])
+        return true
+    }
     if mode == "ghostnet" {
         guard arguments.count >= 4, let width = Double(arguments[1]), let size = Int(arguments[2]),
               let runs = Int(arguments[3]) else { throw BenchError.usage }
@@ -135,4 +144,18 @@ func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
     }
     guard !times.isEmpty else { throw BenchError.usage }
     emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2])}")
+}
+
+func benchConvolution(batch: Int, inChannels: Int, outChannels: Int, size: Int, runs: Int) throws {
+    try ReferenceBLAS.load()
+    let conv = Convolution(inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1,
+                           weights: randomValues(outChannels * inChannels * 9, seed: 8, scale: 0.05),
+                           bias: randomValues(outChannels, seed: 9))
+    let input = FeatureMap(values: randomValues(batch * inChannels * size * size, seed: 10),
+                           shape: [batch, inChannels, size, size])
+    let pool = BufferPool()
+    _ = conv.apply(input, pool: pool, relu: true)  // warm-up
+    let times = (0..<max(runs, 1)).map { _ in milliseconds { _ = conv.apply(input, pool: pool, relu: true) } }
+    emit("{\"op\": \"conv\", \"shape\": \(input.shape), \"out\": \(outChannels), "
+          + "\"median_ms\": \(times.sorted()[times.count / 2]), \"best_ms\": \(times.min() ?? 0)}")
 }

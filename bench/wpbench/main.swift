@@ -3,6 +3,8 @@
 //
 // usage: wpbench <arch-name> <height> <width> <runs> [--classes N] [--stride-3x3] [--input file.f32] [--serve]
 //        wpbench headops <runs>   (the detection-head ops; see HeadOpsBench.swift)
+//        wpbench heads <box|mask|keypoint> <boxes> <size> <runs> [--arch NAME] [--subtract] [--serve]
+//                                 (whole heads through ReferenceModel; see HeadsBench.swift)
 // Prints one JSON object: per-run milliseconds, the median, and the process's peak RSS.
 // With --serve it prints `ready` after the warm-up, then runs one forward pass per `run` line on
 // stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; the
@@ -98,6 +100,9 @@ func main() throws {
     // `wpbench headops <runs>` times the detection-head ops instead (HeadOpsBench.swift).
     if CommandLine.arguments.dropFirst().first == "headops" {
         return try HeadOpsBench.run(Array(CommandLine.arguments.dropFirst(2)))
+    }
+    if CommandLine.arguments.dropFirst().first == "heads" {
+        return try HeadsBench.run(Array(CommandLine.arguments.dropFirst(2)))
     }
     let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
     var spec = try ArchitectureSpec(name: options.arch)
