@@ -1,3 +1,5 @@
+import WeightPortCore
+
 /// 2-D convolution (NCHW) by im2col + `cblas_sgemm`, with bias, residual add and ReLU fused into
 /// the output pass.
 ///
@@ -63,35 +65,61 @@ public struct Convolution: Sendable {
             output = FeatureMap(batch: x.batch, channels: outChannels, height: outH, width: outW, pool: pool)
         }
         let beta: Float = accumulate ? 1 : 0
-        for image in 0..<x.batch {
-            if isPointwise {
-                multiplyPointwise(x, image: image, into: output, beta: beta)
-            } else {
-                multiplyBanded(x, image: image, into: output, beta: beta, pool: pool)
+        let workers = min(ChannelLoop.workers, x.batch)
+        if workers > 1, outH * outW < Gemm.minimumColumnsPerPart * 2 {
+            // Many small maps (RoIs in a head): one image per core at a time, each product whole on
+            // one core. Splitting a ~200-column product across cores costs more than it gains.
+            let scratches = isPointwise ? [] : (0..<workers).map { _ in pool.take(bandScratch(outH, outW)) }
+            Parallel.forEach(workers) { worker in
+                for image in Swift.stride(from: worker, to: x.batch, by: workers) {
+                    if isPointwise {
+                        multiplyPointwise(x, image: image, into: output, beta: beta, serial: true)
+                    } else {
+                        multiplyBanded(x, image: image, into: output, beta: beta, scratch: scratches[worker], serial: true)
+                    }
+                }
+            }
+        } else {
+            let scratch = isPointwise ? nil : pool.take(bandScratch(outH, outW))
+            for image in 0..<x.batch {
+                if let scratch {
+                    multiplyBanded(x, image: image, into: output, beta: beta, scratch: scratch, serial: false)
+                } else {
+                    multiplyPointwise(x, image: image, into: output, beta: beta, serial: false)
+                }
             }
         }
         Epilogue.finish(output, bias: bias, adding: accumulate ? nil : residual, relu: relu)
         return output
     }
 
-    private func multiplyPointwise(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float) {
+    /// Output rows lowered per band, and the scratch floats a band takes.
+    private func bandRows(_ outH: Int, _ outW: Int) -> Int {
+        max(1, min(outH, scratchLimit / max(inChannels / groups * kernel * kernel * outW, 1)))
+    }
+
+    private func bandScratch(_ outH: Int, _ outW: Int) -> Int {
+        inChannels / groups * kernel * kernel * bandRows(outH, outW) * outW
+    }
+
+    private func multiplyPointwise(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float, serial: Bool) {
         let m = outChannels / groups, k = inChannels / groups, n = x.planeSize
         for group in 0..<groups {
             weights.withUnsafeBufferPointer { w in
                 guard let base = w.baseAddress else { return }
                 Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k,
                               b: x.pointer + (image * inChannels + group * k) * n, ldb: n, beta: beta,
-                              c: output.pointer + (image * outChannels + group * m) * n, ldc: n)
+                              c: output.pointer + (image * outChannels + group * m) * n, ldc: n, serial: serial)
             }
         }
     }
 
-    private func multiplyBanded(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float, pool: BufferPool) {
+    private func multiplyBanded(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float, scratch: FloatBuffer,
+                                serial: Bool) {
         let m = outChannels / groups, groupInputs = inChannels / groups
         let k = groupInputs * kernel * kernel
         let outW = output.width, outPlane = output.planeSize
-        let rowsPerBand = max(1, min(output.height, scratchLimit / max(k * outW, 1)))
-        let scratch = pool.take(k * rowsPerBand * outW)
+        let rowsPerBand = bandRows(output.height, outW)
         let lowering = Im2col(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         for group in 0..<groups {
             var firstRow = 0
@@ -105,7 +133,7 @@ public struct Convolution: Sendable {
                     guard let base = w.baseAddress else { return }
                     Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k, b: scratch.pointer, ldb: n,
                                   beta: beta, c: output.pointer + (image * outChannels + group * m) * outPlane + firstRow * outW,
-                                  ldc: outPlane)
+                                  ldc: outPlane, serial: serial)
                 }
                 firstRow += rows
             }

@@ -12,9 +12,10 @@ enum Gemm {
     static let minimumColumnsPerPart = 128
     static let minimumRowsPerPart = 32
 
+    /// - Parameter serial: the caller already runs one product per core; compute this one whole here.
     static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let workers = ChannelLoop.workers
+                         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, serial: Bool = false) {
+        let workers = serial ? 1 : ChannelLoop.workers
         let byColumns = n >= minimumColumnsPerPart * 2
         let parts = min(workers, byColumns ? n / minimumColumnsPerPart : m / minimumRowsPerPart)
         guard parts > 1 else {
