@@ -73,7 +73,8 @@ public enum Converter {
             try TargetMapper.map(model, to: table, options: .init(swapInputChannels: request.swapInputChannels))
         }
         var report = merged(source: model.report, target: mapped.report)
-        try enforceStrictness(&report, drop: request.drop, allowMissing: request.allowMissing, source: request.source)
+        try enforceStrictness(&report, drop: request.drop, allowMissing: request.allowMissing, source: request.source,
+                              target: targetName)
         let metadata = provenance(model, target: targetName, request: request)
         phase?("writing \(request.destination)")
         try FileError.attributing(to: request.destination) {
@@ -99,7 +100,7 @@ public enum Converter {
     /// Strict by default: unknown source tensors, tensors the target cannot hold, missing target
     /// tensors and shape mismatches stop the conversion unless a named option allows them.
     static func enforceStrictness(_ report: inout MappingReport, drop: NamePatternList, allowMissing: NamePatternList,
-                                  source: String) throws {
+                                  source: String, target: String? = nil) throws {
         let dropped = report.unknown.filter(drop.matches) + report.notRepresentable.filter(drop.matches)
             + report.unconsumed.filter(drop.matches)
         if !dropped.isEmpty { report.unused["dropped (--drop)", default: []] += dropped }
@@ -112,7 +113,10 @@ public enum Converter {
         var problems: [String] = []
         if !report.unknown.isEmpty { problems.append("\(report.unknown.count) source tensors match no rule (e.g. \(report.unknown[0]))") }
         if !report.unconsumed.isEmpty { problems.append("\(report.unconsumed.count) source tensors are used by no part of the model (e.g. \(report.unconsumed[0]))") }
-        if !report.notRepresentable.isEmpty { problems.append("\(report.notRepresentable.count) tensors have no name in the target (e.g. \(report.notRepresentable[0]))") }
+        if !report.notRepresentable.isEmpty {
+            let part = target.flatMap { UnrepresentablePart.describe(report.notRepresentable, in: $0) }.map { "\($0): " } ?? ""
+            problems.append("\(part)\(report.notRepresentable.count) tensors have no name in the target (e.g. \(report.notRepresentable[0]))")
+        }
         if !report.incomplete.isEmpty { problems.append("\(report.incomplete.count) tensor groups are incomplete (e.g. \(report.incomplete[0].rule) lacks \(report.incomplete[0].missing.joined(separator: ", ")))") }
         if !report.missing.isEmpty { problems.append("\(report.missing.count) target tensors are missing (e.g. \(report.missing[0]))") }
         if !report.shapeMismatches.isEmpty {

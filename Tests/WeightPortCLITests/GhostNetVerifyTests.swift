@@ -56,6 +56,7 @@ final class GhostNetVerifyTests: XCTestCase {
         // torchvision has no GhostNet: refused, nothing written.
         let refused = try CLIRunner.run(["convert", source, "--to", "torchvision", "-o", out + "/tv.pth"])
         XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("torchvision has no GhostNet backbone:"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("no name in the target (e.g. ghostnet."), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/tv.pth"))
     }
