@@ -67,7 +67,8 @@ public enum TargetMapper {
 
     /// Flags and stage depths of the model as the target table needs them.
     static func targetContext(_ model: CanonicalModel, table: MappingTable) -> MappingContext {
-        MappingContext(tables: ["blocks": model.spec.stageBlocks], flags: model.spec.flags)
+        MappingContext(tables: ["blocks": model.spec.stageBlocks, "deformable": model.spec.deformableStages],
+                       flags: model.spec.flags)
     }
 
     /// The same architecture with the norm the target's model uses.

@@ -18,8 +18,20 @@ public struct MappingRule: Sendable {
     public let when: Set<ArchitectureFlag>
     /// Architecture flags none of which may hold.
     public let unless: Set<ArchitectureFlag>
+    /// Per-index conditions on the context's tables: `if_in: {deformable: s}` applies the rule only
+    /// where stage `s` is listed in the `deformable` table, `unless_in` only where it is not. A
+    /// context without the table (reading a file, before anything is known) constrains nothing.
+    public var tableConditions: [TableCondition] = []
     /// Position in the table file, for messages (`rule 7`).
     public let index: Int
+
+    /// A rule's condition on one of the context's per-index tables.
+    public struct TableCondition: Sendable, Equatable {
+        public let table: String
+        public let variable: String
+        /// True: the bound value must be in the table; false: it must not.
+        public let listed: Bool
+    }
 
     public init(canonical: [String: NamePattern], foreign: [String: NamePattern], transform: String = "identity",
                 bounds: [String: ClosedRange<Int>] = [:], when: Set<ArchitectureFlag> = [], unless: Set<ArchitectureFlag> = [], index: Int) {
@@ -45,6 +57,14 @@ public struct MappingRule: Sendable {
 
     func withinBounds(_ bindings: [String: Int]) -> Bool {
         bounds.allSatisfy { variable, range in bindings[variable].map(range.contains) ?? true }
+    }
+
+    /// Whether `bindings` meet the table conditions in `context`.
+    func meetsTables(_ bindings: [String: Int], _ context: MappingContext) -> Bool {
+        tableConditions.allSatisfy { condition in
+            guard let table = context.tables[condition.table], let value = bindings[condition.variable] else { return true }
+            return (table[value] != nil) == condition.listed
+        }
     }
 
     /// Every pattern on either side must bind the same variables, so that any one name of a

@@ -69,7 +69,9 @@ public enum NameMapper {
             let entry = index.entries[position]
             guard applicable[entry.rule], let bindings = entry.pattern.match(bytes: bytes, context: context) else { continue }
             let rule = table.rules[entry.rule]
-            if rule.withinBounds(bindings) { hits.append(Hit(rule: rule, slot: entry.slot, bindings: bindings)) }
+            if rule.withinBounds(bindings), rule.meetsTables(bindings, context) {
+                hits.append(Hit(rule: rule, slot: entry.slot, bindings: bindings))
+            }
         }
         return hits
     }

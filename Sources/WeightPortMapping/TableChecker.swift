@@ -18,6 +18,11 @@ public enum TableChecker {
     static func check(_ rule: MappingRule, _ bindings: [String: Int], _ table: MappingTable) -> [Problem] {
         var context = sampleContext
         context.flags = rule.when
+        // Exercise each rule where its table conditions hold: its conditions' tables list every
+        // index, or none, as the rule asks (other rules' conditions on them then decide overlap).
+        for condition in rule.tableConditions {
+            context.tables[condition.table] = condition.listed ? Dictionary(uniqueKeysWithValues: (0...9).map { ($0, 1) }) : [:]
+        }
         var problems: [Problem] = []
         for (direction, side) in [(NameMapper.Direction.canonicalToForeign, rule.canonical), (.foreignToCanonical, rule.foreign)] {
             guard let names = try? side.values.map({ try $0.render(bindings, context: context) }) else {

@@ -19,6 +19,7 @@ struct TableFile {
         let bounds: [String: [Int]]
         let when: [ArchitectureFlag]
         let unless: [ArchitectureFlag]
+        let tableConditions: [MappingRule.TableCondition]
 
         func rule(index: Int) throws -> MappingRule {
             var ranges: [String: ClosedRange<Int>] = [:]
@@ -28,9 +29,11 @@ struct TableFile {
                 }
                 ranges[variable] = pair[0]...pair[1]
             }
-            return MappingRule(canonical: try patterns(canonical), foreign: try patterns(foreign),
-                               transform: transform ?? "identity", bounds: ranges,
-                               when: Set(when), unless: Set(unless), index: index)
+            var rule = MappingRule(canonical: try patterns(canonical), foreign: try patterns(foreign),
+                                   transform: transform ?? "identity", bounds: ranges,
+                                   when: Set(when), unless: Set(unless), index: index)
+            rule.tableConditions = tableConditions
+            return rule
         }
 
         private func patterns(_ slots: [String: String]) throws -> [String: NamePattern] {
@@ -114,7 +117,15 @@ struct TableFile {
 
     static func row(_ node: Node, at place: String) throws -> Row {
         let fields = try YAMLFields(node, at: place)
-        try fields.allow(["canonical", "foreign", "transform", "where", "when", "unless"])
+        try fields.allow(["canonical", "foreign", "transform", "where", "when", "unless", "if_in", "unless_in"])
+        var conditions: [MappingRule.TableCondition] = []
+        for (key, listed) in [("if_in", true), ("unless_in", false)] {
+            guard let node = fields.node(key) else { continue }
+            let condition = try YAMLFields(node, at: place + "." + key)
+            for table in condition.keys {
+                conditions.append(.init(table: table, variable: try condition.string(table), listed: listed))
+            }
+        }
         var bounds: [String: [Int]] = [:]
         if let node = fields.node("where") {
             let bound = try YAMLFields(node, at: place + ".where")
@@ -122,7 +133,7 @@ struct TableFile {
         }
         return Row(canonical: try fields.slots("canonical"), foreign: try fields.slots("foreign"),
                    transform: try fields.optionalString("transform"), bounds: bounds,
-                   when: try fields.terms("when"), unless: try fields.terms("unless"))
+                   when: try fields.terms("when"), unless: try fields.terms("unless"), tableConditions: conditions)
     }
 
     static func heads(_ node: Node) throws -> HeadSemantics {

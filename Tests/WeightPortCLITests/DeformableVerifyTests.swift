@@ -31,7 +31,8 @@ final class DeformableVerifyTests: XCTestCase {
         }
     }
 
-    /// canonical → detectron2 (`.pkl`) and → mmdet (`.pth`): the offset convs carried under each
+    /// canonical → detectron2 (`.pkl`), → mmdet and → maskrcnn-benchmark (`.pth`; its DCN stages name
+    /// conv2 `conv2.conv` beside `conv2.offset`, plain stages `conv2`): the offset convs carried under each
     /// framework's names, and the converted files verify; torchvision has no deformable conv.
     func testConversionsKeepTheOffsetsAndStillVerify() throws {
         let dir = "dcnghost/dcn_resnet/r50_dcnv2_g4_c3c5/"
@@ -40,7 +41,7 @@ final class DeformableVerifyTests: XCTestCase {
         let out = NSTemporaryDirectory() + "dcn-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
-        for (convention, file) in [("detectron2", "d2.pkl"), ("mmdet", "mm.pth")] {
+        for (convention, file) in [("detectron2", "d2.pkl"), ("mmdet", "mm.pth"), ("maskrcnn-benchmark", "mb.pth")] {
             let converted = out + "/" + file
             let result = try CLIRunner.run(["convert", source, "--arch", arch, "--from", "canonical", "--to", convention, "-o", converted])
             XCTAssertEqual(result.status, 0, "\(convention): \(result.stdout) \(result.stderr)")

@@ -47,3 +47,23 @@ final class FlagBugTests: XCTestCase {
         XCTAssertTrue(dMapping.unknown.isEmpty, "\(dMapping.unknown)")
     }
 }
+
+/// Per-stage table conditions (`if_in` / `unless_in`): maskrcnn-benchmark names a deformable
+/// stage's conv2 `conv2.conv.weight` and a plain stage's `conv2.weight`.
+final class TableConditionTests: XCTestCase {
+    func testDeformableStagesChooseTheirConv2Name() throws {
+        let table = try MappingTable.load(path: Fixtures.root.deletingLastPathComponent().appendingPathComponent("mappings/maskrcnn-benchmark.yaml").path)
+        var context = MappingContext.stages([2: 1, 3: 1, 4: 1, 5: 1])
+        context.tables["deformable"] = [3: 1, 4: 1, 5: 1]
+        let names = ["res2.0.conv2.weight", "res3.0.conv2.weight", "res3.0.conv2_offset.weight"]
+        let written = try NameMapper.map(names, table: table, context: context, direction: .canonicalToForeign)
+        XCTAssertEqual(Set(written.groups.flatMap { $0.foreign.values }),
+                       ["backbone.body.layer1.0.conv2.weight", "backbone.body.layer2.0.conv2.conv.weight",
+                        "backbone.body.layer2.0.conv2.offset.weight"])
+        // Reading needs no table: the two spellings are distinct names.
+        let read = try NameMapper.map(["backbone.body.layer1.0.conv2.weight", "backbone.body.layer2.0.conv2.conv.weight"],
+                                      table: table, context: MappingContext(), direction: .foreignToCanonical)
+        XCTAssertEqual(Set(read.groups.flatMap { $0.canonical.values }), ["res2.0.conv2.weight", "res3.0.conv2.weight"])
+        XCTAssertTrue(TableChecker.check(table).isEmpty, "\(TableChecker.check(table))")
+    }
+}
