@@ -1,4 +1,6 @@
 import Foundation
+import WeightPortCore
+import WeightPortFormats
 import WeightPortTestSupport
 import XCTest
 
@@ -61,5 +63,23 @@ final class DeformableVerifyTests: XCTestCase {
         let bad = try verify(Fixtures.path(dir + "weights.safetensors"), dir, ["--arch", "R-50-FPN-DCN"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("cannot parse architecture 'R-50-FPN-DCN': DCN needs its stages, e.g. DCN-c3c5"), bad.stderr)
+    }
+
+    /// mmdetection 1.x saved the offset conv as `conv2_offset` (mmcv renames it on load): read as such.
+    func testMmdet1OffsetNamesAreRead() throws {
+        let dir = "dcnghost/dcn_resnet/r50_dcnv2_g4_c3c5/"
+        let out = NSTemporaryDirectory() + "dcn1-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
+        let current = out + "/mm.safetensors"
+        XCTAssertEqual(try CLIRunner.run(["convert", Fixtures.path(dir + "weights.safetensors"), "--arch", Fixtures.path(dir + "arch.json"),
+                                          "--from", "canonical", "--to", "mmdet", "-o", current]).status, 0)
+        let file = try SafetensorsReader.read(try MappedFile.map(path: current))
+        let renamed = StateDict(file.tensors.map { ($0.name.replacingOccurrences(of: ".conv2.conv_offset.", with: ".conv2_offset."), $0.tensor) })
+        XCTAssertTrue(renamed.names.contains("backbone.layer2.0.conv2_offset.weight"), "\(renamed.names.prefix(40))")
+        let old = out + "/mm1.safetensors"
+        try SafetensorsWriter.write(renamed, to: old)
+        let result = try verify(old, dir, ["--stride-in-1x1", "false"])
+        XCTAssertEqual(result.status, 0, result.stdout.prefix(600) + result.stderr)
     }
 }
