@@ -1,4 +1,5 @@
 import COpenBLAS
+import WeightPortCore
 
 /// Global average pool then a fully connected layer: the ImageNet classifier head.
 public struct Linear: Sendable {
@@ -24,9 +25,22 @@ public struct Linear: Sendable {
         for image in 0..<batch {
             (output.pointer + image * outFeatures).update(from: bias, count: outFeatures)
         }
-        // logits[N, out] = x[N, in] · weightᵀ + bias.
-        wp_sgemm(1, Int32(batch), Int32(outFeatures), Int32(inFeatures), 1, x, Int32(inFeatures), weight,
-                 Int32(inFeatures), 1, output.pointer, Int32(outFeatures))
+        // y[N, out] = x[N, in] · weightᵀ + bias, the rows split over the cores: OpenBLAS runs
+        // single-threaded here (see `Gemm`), and a box head's fc6 has 1000 rows of 12544.
+        let parts = min(ChannelLoop.workers, max(1, batch / Gemm.minimumRowsPerPart))
+        x.withUnsafeBufferPointer { xs in
+            weight.withUnsafeBufferPointer { ws in
+                guard let xBase = xs.baseAddress, let wBase = ws.baseAddress else { return }
+                let inputs = GemmOperands(a: xBase, b: wBase, c: output.pointer)
+                let (inCount, outCount) = (inFeatures, outFeatures)
+                Parallel.forEach(parts) { part in
+                    let first = batch * part / parts, last = batch * (part + 1) / parts
+                    guard last > first else { return }
+                    wp_sgemm(1, Int32(last - first), Int32(outCount), Int32(inCount), 1, inputs.a + first * inCount,
+                             Int32(inCount), inputs.b, Int32(inCount), 1, inputs.c + first * outCount, Int32(outCount))
+                }
+            }
+        }
         return output
     }
 
