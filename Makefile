@@ -8,7 +8,7 @@ BIN := .build/release/weightport
 # about 20 ms instead of 30 (no symbol lookups across the Swift shared libraries at load time).
 RELEASE := -c release --static-swift-stdlib
 
-.PHONY: deps build install test swift-test pytest demo bench fixtures venv clean
+.PHONY: deps build install test swift-test pytest demo bench fixtures venv clean fuzz fuzz-smoke
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -62,5 +62,16 @@ bench: build venv
 	$(SWIFT) build $(RELEASE) --product wpbench
 	$(PY) bench/run.py --weightport $(BIN)
 
+# Coverage-guided fuzzing of every reader (fuzz/run; fuzz/Package.swift holds the targets). The
+# toolchain at /opt/swift ships libFuzzer and the sanitizer runtimes, so nothing beyond `deps`
+# is installed. One line per target; non-zero exit on any crash, leak, timeout or OOM.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run
+
+# What CI runs after `make test`: every target for about 10 s.
+fuzz-smoke: deps
+	fuzz/run --smoke
+
 clean:
-	rm -rf .build
+	rm -rf .build fuzz/.build

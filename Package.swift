@@ -7,6 +7,11 @@ let package = Package(
     products: [
         .library(name: "WeightPort", targets: ["WeightPort"]),
         .executable(name: "weightport", targets: ["weightport"]),
+        // The layers the fuzz targets (fuzz/Package.swift) drive directly, reader by reader.
+        .library(name: "WeightPortCore", targets: ["WeightPortCore"]),
+        .library(name: "WeightPortFormats", targets: ["WeightPortFormats"]),
+        .library(name: "WeightPortHDF5", targets: ["WeightPortHDF5"]),
+        .library(name: "WeightPortMapping", targets: ["WeightPortMapping"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
