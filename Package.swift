@@ -42,19 +42,21 @@ let package = Package(
         .target(name: "WeightPortVocabulary"),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CKernels", "CLibzip", "CSystem"]),
         .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
-        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", "WeightPortVocabulary", .product(name: "Yams", package: "Yams")],
-                plugins: ["EmbedMappingTables"]),
-        // mappings/*.yaml compiled into WeightPortMapping at build time (the YAML stays the only source).
+        .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", "WeightPortVocabulary", .product(name: "Yams", package: "Yams")]),
+        // mappings/*.yaml compiled in at build time (the YAML stays the only source). A target of its
+        // own so the fuzz build, which links libFuzzer's main into every executable, never needs the
+        // generator tool.
+        .target(name: "WeightPortBuiltInTables", dependencies: ["WeightPortMapping"], plugins: ["EmbedMappingTables"]),
         .executableTarget(name: "embed-mapping-tables"),
         .plugin(name: "EmbedMappingTables", capability: .buildTool(), dependencies: ["embed-mapping-tables"]),
         .target(name: "WeightPortModels", dependencies: ["WeightPortCore", "WeightPortVocabulary"]),
         .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "WeightPortVocabulary", "COpenBLAS"]),
         .target(name: "WeightPort", dependencies: [
-            "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping",
+            "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping", "WeightPortBuiltInTables",
             "WeightPortModels", "WeightPortReference", "WeightPortVocabulary", "CCrypto",
         ]),
         .executableTarget(name: "weightport", dependencies: [
-            "WeightPort", "WeightPortCore", "WeightPortMapping",
+            "WeightPort", "WeightPortCore", "WeightPortMapping", "WeightPortBuiltInTables",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wpbench", dependencies: ["WeightPortReference", "WeightPortModels", "WeightPortCore"],
@@ -73,13 +75,15 @@ let package = Package(
             "WeightPortModels", "WeightPortVocabulary", "WeightPortCore", "WeightPortTestSupport",
         ]),
         .testTarget(name: "WeightPortTests", dependencies: [
-            "WeightPort", "WeightPortMapping", "WeightPortModels", "WeightPortVocabulary", "WeightPortCore",
+            "WeightPort", "WeightPortMapping", "WeightPortBuiltInTables", "WeightPortModels", "WeightPortVocabulary", "WeightPortCore",
             "WeightPortTestSupport",
         ]),
         .testTarget(name: "WeightPortReferenceTests", dependencies: [
             "WeightPortReference", "WeightPortModels", "WeightPortFormats", "WeightPortTestSupport",
         ]),
-        .testTarget(name: "WeightPortMappingTests", dependencies: ["WeightPortMapping", "WeightPortVocabulary", "WeightPortTestSupport"]),
+        .testTarget(name: "WeightPortMappingTests", dependencies: [
+            "WeightPortMapping", "WeightPortBuiltInTables", "WeightPortVocabulary", "WeightPortTestSupport",
+        ]),
         .testTarget(name: "WeightPortCLITests", dependencies: [
             "WeightPort", "WeightPortFormats", "WeightPortCore", "WeightPortTestSupport",
         ]),

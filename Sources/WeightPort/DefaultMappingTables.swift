@@ -1,3 +1,4 @@
+import WeightPortBuiltInTables
 import WeightPortMapping
 
 extension Converter {

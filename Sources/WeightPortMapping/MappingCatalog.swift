@@ -6,7 +6,8 @@ public struct MappingCatalog: Sendable {
     public let folder: String?
     public let tables: [MappingTable]
 
-    init(folder: String?, tables: [MappingTable]) {
+    /// A catalog of tables already read (`folder` nil: built in).
+    public init(folder: String?, tables: [MappingTable]) {
         self.folder = folder
         self.tables = tables
     }

@@ -1,3 +1,4 @@
+import WeightPortBuiltInTables
 import ArgumentParser
 import Foundation
 import WeightPort

@@ -1,3 +1,4 @@
+import WeightPortBuiltInTables
 import Foundation
 @testable import WeightPortMapping
 import WeightPortTestSupport

@@ -1,3 +1,4 @@
+import WeightPortBuiltInTables
 import Foundation
 import WeightPort
 import WeightPortMapping

@@ -1,4 +1,5 @@
 import Foundation
+import WeightPortMapping
 
 extension MappingCatalog {
     /// The tables compiled into the binary from the package's `mappings/*.yaml` (by the
@@ -22,5 +23,5 @@ extension MappingCatalog {
     }
 
     /// The file names and YAML texts of the built-in tables, as `mappings/` held them at build time.
-    static var builtInFiles: [(name: String, text: String)] { EmbeddedMappingTables.files }
+    public static var builtInFiles: [(name: String, text: String)] { EmbeddedMappingTables.files }
 }
