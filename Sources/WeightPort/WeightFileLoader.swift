@@ -35,17 +35,9 @@ public enum WeightFileLoader {
     }
 
     static func read(format: WeightFormat, bytes: ByteRegion, path: String) throws -> WeightFile {
-        switch format {
-        case .pickle: return try PickleReader.read(bytes)
-        case .torchZip: return try TorchZipReader.read(bytes)
-        case .torchLegacy: return try TorchLegacyReader.read(bytes)
-        case .safetensors: return try SafetensorsReader.read(bytes)
-        case .npy: return try NpyReader.read(bytes)
-        case .npz: return try NpzReader.read(bytes)
-        case .caffemodel: return try CaffeModelReader.read(bytes)
+        if let file = try MemoryReaders.read(bytes, as: format) { return file }
         // libhdf5 opens files by path; reading the mapped bytes would copy the whole file.
-        case .hdf5: return try HDF5TensorReader.read(path: path)
-        }
+        return try HDF5TensorReader.read(path: path)
     }
 }
 

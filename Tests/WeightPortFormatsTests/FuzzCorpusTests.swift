@@ -22,16 +22,7 @@ final class FuzzCorpusTests: XCTestCase {
 
     func testDetectionCorpus() throws {
         try replay("detect") { bytes in
-            switch try FormatDetector.detect(bytes) {
-            case .pickle: return try PickleReader.read(bytes)
-            case .torchZip: return try TorchZipReader.read(bytes)
-            case .torchLegacy: return try TorchLegacyReader.read(bytes)
-            case .safetensors: return try SafetensorsReader.read(bytes)
-            case .npy: return try NpyReader.read(bytes)
-            case .npz: return try NpzReader.read(bytes)
-            case .caffemodel: return try CaffeModelReader.read(bytes)
-            case .hdf5: return WeightFile(format: "hdf5", tensors: StateDict())
-            }
+            try MemoryReaders.read(bytes, as: try FormatDetector.detect(bytes)) ?? WeightFile(format: "hdf5", tensors: StateDict())
         }
     }
 

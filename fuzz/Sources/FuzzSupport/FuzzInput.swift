@@ -28,16 +28,8 @@ public enum FuzzInput {
     /// Any bytes: the format detector, then the reader it chose. HDF5 stops at detection: the
     /// `hdf5` target drives libhdf5 on its own, where its crashes are told apart from ours.
     public static func readAny(_ bytes: ByteRegion) throws -> WeightFile {
-        switch try FormatDetector.detect(bytes) {
-        case .pickle: return try PickleReader.read(bytes)
-        case .torchZip: return try TorchZipReader.read(bytes)
-        case .torchLegacy: return try TorchLegacyReader.read(bytes)
-        case .safetensors: return try SafetensorsReader.read(bytes)
-        case .npy: return try NpyReader.read(bytes)
-        case .npz: return try NpzReader.read(bytes)
-        case .caffemodel: return try CaffeModelReader.read(bytes)
-        case .hdf5: return WeightFile(format: WeightFormat.hdf5.rawValue, tensors: StateDict())
-        }
+        try MemoryReaders.read(bytes, as: try FormatDetector.detect(bytes))
+            ?? WeightFile(format: WeightFormat.hdf5.rawValue, tensors: StateDict())
     }
 
     /// A mapping table from the bytes as UTF-8 text (invalid sequences become U+FFFD, as
