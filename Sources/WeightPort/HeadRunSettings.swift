@@ -18,9 +18,9 @@ enum HeadRunSettings {
         out.canonicalScale = semantics.canonicalScale.map { Float($0) }
         if let level = semantics.canonicalLevel { out.canonicalLevel = level }
         if let upsampling = semantics.keypointUpsampling { out.keypointUpsampling = upsampling }
+        if let dilation = semantics.maskDilation { out.maskDilation = dilation }
         return out
     }
-
 
     /// `--boxes`: one N×4 float array `x1, y1, x2, y2` in input pixels (the file's only array, or
     /// the one named `boxes`).

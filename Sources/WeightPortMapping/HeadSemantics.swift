@@ -21,11 +21,14 @@ public struct HeadSemantics: Sendable, Codable, Equatable {
     public var rpnActivation: RPNActivation?
     /// Rows of a class-agnostic `bbox_pred`: 8 (Detectron, maskrcnn-benchmark) or 4 (detectron2, mmdet).
     public var agnosticBoxRows: Int?
+    /// Dilation of a C4 mask branch's res5 (Detectron `MRCNN.DILATION`, default 2; every released
+    /// config sets 1): `v0up`'s own copy and `v0upshare`'s test-time recomputation of the box head's.
+    public var maskDilation: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case roiAlign = "roi_align", box, mask, keypoint, c4, levelRule = "level_rule", canonicalScale = "canonical_scale"
         case canonicalLevel = "canonical_level", keypointUpsampling = "keypoint_upsampling", rpnActivation = "rpn_activation"
-        case agnosticBoxRows = "agnostic_box_rows"
+        case agnosticBoxRows = "agnostic_box_rows", maskDilation = "mask_dilation"
     }
 
     public init() {}
@@ -44,6 +47,7 @@ public struct HeadSemantics: Sendable, Codable, Equatable {
         out.keypointUpsampling = other.keypointUpsampling ?? keypointUpsampling
         out.rpnActivation = other.rpnActivation ?? rpnActivation
         out.agnosticBoxRows = other.agnosticBoxRows ?? agnosticBoxRows
+        out.maskDilation = other.maskDilation ?? maskDilation
         return out
     }
 }

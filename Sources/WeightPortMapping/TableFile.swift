@@ -148,6 +148,7 @@ struct TableFile {
         h.canonicalScale = try fields.optionalDouble(Key.canonicalScale.rawValue)
         h.canonicalLevel = try fields.optionalDouble(Key.canonicalLevel.rawValue).map { Int($0) }
         h.agnosticBoxRows = try fields.optionalDouble(Key.agnosticBoxRows.rawValue).map { Int($0) }
+        h.maskDilation = try fields.optionalDouble(Key.maskDilation.rawValue).map { Int($0) }
         for key in [Key.box, .mask, .keypoint, .c4] {
             guard let value = fields.node(key.rawValue) else { continue }
             let pooler = try YAMLFields(value, at: "heads." + key.rawValue)

@@ -6,6 +6,14 @@
 /// forward pass that res5 runs on RoIs, not only on the whole image.
 public struct C4RoIHead: HeadNode {
     public let blocks: [ResidualBlock]
+    /// Whether the mask head (`v0upshare`) reads these blocks' output: Detectron recomputes them
+    /// on the mask RoIs with `MRCNN.DILATION`, so a dilation other than 1 runs them a second time.
+    public var feedsMask: Bool
+
+    public init(blocks: [ResidualBlock], feedsMask: Bool = false) {
+        self.blocks = blocks
+        self.feedsMask = feedsMask
+    }
     public var path: String { "roi_heads.res5" }
     public var parameters: [ParameterSpec] { [] }
     public var emits: [String] { ["box.pooled", "box.features"] }

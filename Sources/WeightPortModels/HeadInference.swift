@@ -63,8 +63,13 @@ enum HeadInference {
         let predictor = table[path + ".predictor.weight"]
         let dim = first?.first ?? deconv?.dropFirst().first ?? predictor?.dropFirst().first ?? 256
         let inChannels = first?.dropFirst().first ?? (convs == 0 ? deconv?.first ?? res5Channels : pooledChannels)
+        // v0up: the branch's own res5 copy, as many blocks as its highest index shows.
+        let res5 = table.keys.compactMap { name -> Int? in
+            guard name.hasPrefix(MaskRes5Head.prefix + ".") else { return nil }
+            return Int(name.dropFirst(MaskRes5Head.prefix.count + 1).prefix { $0.isNumber })
+        }.max().map { $0 + 1 }
         return MaskHead.Spec(inChannels: inChannels, convs: convs, dim: dim, convNorm: norm(table, path + ".mask_fcn1"),
-                             classes: predictor?.first ?? 2)
+                             classes: predictor?.first ?? 2, ownRes5Blocks: res5)
     }
 
     static func keypoint(_ table: Shapes, pooledChannels: Int) -> KeypointHead.Spec? {

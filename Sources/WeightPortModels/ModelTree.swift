@@ -48,10 +48,22 @@ public struct ModelTree: Sendable {
         featurePyramid = spec.fpn.map { FeaturePyramid(spec: $0, stageChannels: stageChannels, inputs: (0..<4).map(FeatureName.stage)) }
         classifier = spec.classes.map { Classifier(path: "linear", inFeatures: stageChannels[3], classes: $0) }
         var heads = spec.heads.nodes
+        if let blocks = spec.heads.mask?.ownRes5Blocks, let maskIndex = heads.firstIndex(where: { $0 is MaskHead }) {
+            // v0up: the mask branch's own res5 copy, on RoIs pooled from res4, before the mask head.
+            var input = spec.outputChannels(stage: 2)
+            var copy: [ResidualBlock] = []
+            for index in 0..<blocks {
+                let block = try BlockKinds.make(spec: spec, stage: 3, index: index, inChannels: input, prefix: MaskRes5Head.prefix)
+                input = block.outChannels
+                copy.append(block)
+            }
+            heads.insert(MaskRes5Head(blocks: copy), at: maskIndex)
+        }
         if spec.body == .c4, spec.heads.boxPredictor != nil || spec.heads.mask != nil {
             // Before the predictor and mask head, which read what it computes.
-            let firstReader = heads.firstIndex { $0 is BoxPredictor || $0 is MaskHead } ?? heads.count
-            heads.insert(C4RoIHead(blocks: stages[3]), at: firstReader)
+            let firstReader = heads.firstIndex { $0 is BoxPredictor || $0 is MaskRes5Head || $0 is MaskHead } ?? heads.count
+            let sharesRes5 = spec.heads.mask != nil && spec.heads.mask?.ownRes5Blocks == nil && spec.heads.mask?.convs == 0
+            heads.insert(C4RoIHead(blocks: stages[3], feedsMask: sharesRes5), at: firstReader)
         }
         self.heads = heads
     }

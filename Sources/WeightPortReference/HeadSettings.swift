@@ -13,6 +13,9 @@ public struct HeadSettings: Sendable, Equatable {
     public var keypoint = Pooler(resolution: 14, samplingRatio: 2)
     /// C4: RoIs pooled from res4 at 1/16 for the box and mask heads alike.
     public var c4 = Pooler(resolution: 14, samplingRatio: 0)
+    /// Dilation of a C4 mask branch's res5 (Detectron `MRCNN.DILATION`; 1 runs it as res5 is
+    /// built, stride 2 in its first block; otherwise every 3×3 is dilated and nothing strided).
+    public var maskDilation = 1
     public var levelRule: LevelRule = .detectron
     /// nil: the rule's own default (224, or mmdet's 56).
     public var canonicalScale: Float?

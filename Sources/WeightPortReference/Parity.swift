@@ -97,7 +97,10 @@ public enum Parity {
         let failing = reports[first]
         let passed = Set(reports[..<first].map(\.name))
         var cause = ""
-        if !failing.shapesMatch {
+        if !failing.shapesMatch, failing.name == "mask.logits" {
+            cause = "the mask logits' size differs: check the C4 mask branch's res5 dilation (Detectron MRCNN.DILATION: "
+                + "the default 2 keeps 14×14 RoIs at 14×14 and doubles the logits, 1 strides res5 to 7×7)"
+        } else if !failing.shapesMatch {
             cause = "shapes differ: check pool1 rounding (Caffe ceil vs PyTorch pad 1), strides and dilation"
         } else if failing.name == "res3", passed.contains("res2") {
             cause = "res2 passes but res3 fails: check stride placement (1×1 vs 3×3)"

@@ -1,29 +1,31 @@
 import WeightPortModels
 
 /// A C4 detector's RoI head: RoIs pooled from res4 (`box.pooled`), res5's blocks on them, an
-/// average pool (`box.features`); res5's output also feeds the `v0upshare` mask head.
+/// average pool (`box.features`); res5's output also feeds the `v0upshare` mask head, which
+/// Detectron recomputes at `MRCNN.DILATION` (so a dilation other than 1 runs res5 a second time).
 struct ReferenceC4Head: RunnableNode {
     /// Where the mask head finds res5's output on the RoIs.
     static let res5OnRoIs = "roi_heads.res5"
 
-    let blocks: [ReferenceBlock]
+    let stage: RoIStage
+    let feedsMask: Bool
     var needsBoxes: Bool { true }
 
     init(_ head: C4RoIHead, parameters: ParameterSource) {
-        blocks = head.blocks.map { block in
-            var block = block
-            block.emits = []
-            return ReferenceBlock(block, parameters: parameters)
-        }
+        stage = RoIStage(head.blocks, parameters: parameters)
+        feedsMask = head.feedsMask
     }
 
     func run(_ state: inout ForwardState) throws(LoadError) {
         guard let settings = state.heads else { return }
         let pooled = try RoIPooling.pool(state, settings: settings, pooler: settings.c4)
         state.features["box.pooled"] = pooled
-        var x = pooled
-        for block in blocks { x = block.apply(x, pool: state.pool) }
+        let x = stage.apply(pooled, dilation: 1, pool: state.pool)
         state.features[Self.res5OnRoIs] = x
+        if feedsMask, settings.maskDilation != 1 {
+            // v0upshare at test time: `_[mask]_res5` with the box head's weights, dilated.
+            state.features[ReferenceMaskRes5Head.output] = stage.apply(pooled, dilation: settings.maskDilation, pool: state.pool)
+        }
         let means = Linear.globalAveragePool(x)
         state.features["box.features"] = FeatureMap(values: means, shape: [x.batch, x.channels, 1, 1])
     }

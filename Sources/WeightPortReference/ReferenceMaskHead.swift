@@ -1,7 +1,7 @@
 import WeightPortModels
 
-/// The mask head: FPN pools its own RoIs (`mask.pooled`) and runs its convs + ReLU; C4
-/// (`v0upshare`) takes res5's output on the RoIs. Then the 2×2/2 deconv + ReLU and the 1×1
+/// The mask head: FPN pools its own RoIs (`mask.pooled`) and runs its convs + ReLU; C4 takes
+/// res5's output on the RoIs (`v0upshare`: the box head's; `v0up`: its own copy's). Then the 2×2/2 deconv + ReLU and the 1×1
 /// per-class logits (`mask.logits`, no sigmoid).
 struct ReferenceMaskHead: RunnableNode {
     let convs: [NormalizedConvolution]
@@ -26,7 +26,11 @@ struct ReferenceMaskHead: RunnableNode {
     func run(_ state: inout ForwardState) throws(LoadError) {
         guard let settings = state.heads else { return }
         var x: FeatureMap
-        if convs.isEmpty, let shared = state.features[ReferenceC4Head.res5OnRoIs] {
+        if convs.isEmpty, let own = state.features[ReferenceMaskRes5Head.output] {
+            // v0up (its own res5 copy, which pooled `mask.pooled`), or v0upshare recomputed dilated.
+            if state.features["mask.pooled"] == nil { state.features["mask.pooled"] = state.features["box.pooled"] }
+            x = own
+        } else if convs.isEmpty, let shared = state.features[ReferenceC4Head.res5OnRoIs] {
             // v0upshare pools the mask RoIs exactly as the box head did (same boxes, same pooler).
             state.features["mask.pooled"] = state.features["box.pooled"]
             x = shared

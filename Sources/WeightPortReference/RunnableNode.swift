@@ -41,6 +41,7 @@ enum RunnableNodes {
         entry(BoxHead.self) { ReferenceBoxHead($0, parameters: $1) },
         entry(C4RoIHead.self) { ReferenceC4Head($0, parameters: $1) },
         entry(BoxPredictor.self) { ReferenceBoxPredictor($0, parameters: $1) },
+        entry(MaskRes5Head.self) { ReferenceMaskRes5Head($0, parameters: $1) },
         entry(MaskHead.self) { node, parameters throws(LoadError) in try ReferenceMaskHead(node, parameters: parameters) },
         entry(KeypointHead.self) { node, parameters throws(LoadError) in try ReferenceKeypointHead(node, parameters: parameters) },
     ])

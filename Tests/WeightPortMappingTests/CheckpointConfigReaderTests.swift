@@ -55,6 +55,24 @@ final class CheckpointConfigReaderTests: XCTestCase {
         XCTAssertTrue(config.opaque.isEmpty)
     }
 
+    /// `MRCNN.DILATION` dilates a C4 mask branch's res5; absent, the table's default (Detectron's 2)
+    /// stays; an FPN mask head has no res5, so the key is not read there.
+    func testDetectronMaskDilationIsReadForC4() throws {
+        let dilated = Self.detectronC4.replacingOccurrences(of: "ROI_XFORM_SAMPLING_RATIO: 0, DIM_REDUCED: 256}",
+                                                            with: "ROI_XFORM_SAMPLING_RATIO: 0, DIM_REDUCED: 256, DILATION: 1}")
+        XCTAssertNotEqual(dilated, Self.detectronC4)
+        let config = try DetectronConfigReader.read(dilated, isC4: true)
+        XCTAssertEqual(config.heads.maskDilation, 1)
+        XCTAssertTrue(HeadSemantics.statedKeys(config.heads).contains("mask_dilation"))
+        var table = HeadSemantics()
+        table.maskDilation = 2
+        XCTAssertEqual(table.overridden(by: config.heads).maskDilation, 1, "the file's cfg wins")
+        XCTAssertNil(try DetectronConfigReader.read(Self.detectronC4, isC4: true).heads.maskDilation)
+        XCTAssertEqual(table.overridden(by: try DetectronConfigReader.read(Self.detectronC4, isC4: true).heads).maskDilation, 2)
+        let fpn = dilated.replacingOccurrences(of: "ResNet.add_ResNet50_conv4_body", with: "FPN.add_fpn_ResNet50_conv5_body")
+        XCTAssertNil(try DetectronConfigReader.read(fpn, isC4: false).heads.maskDilation)
+    }
+
     func testDetectronFPNKeypointConfig() throws {
         let text = """
         MODEL: {CONV_BODY: FPN.add_fpn_ResNet50_conv5_body, NUM_CLASSES: 2, KEYPOINTS_ON: True, MASK_ON: False}

@@ -66,6 +66,33 @@ final class ModelTreeTests: XCTestCase {
         XCTAssertTrue(try ModelTree(spec: inferred).check(shapes).isExact)
     }
 
+    /// C4 `v0up`: the mask branch owns a res5 copy (`roi_heads.mask_head.res5`) with res5's shapes,
+    /// read back from the tensors as blocks; the box head's res5 then no longer feeds the mask.
+    func testC4V0upMaskHeadOwnsARes5Copy() throws {
+        var spec = try ArchitectureSpec(name: "R-50-C4")
+        spec.heads = HeadsSpec(rpn: .init(channels: 1024, anchors: 15),
+                               boxPredictor: .init(inFeatures: 2048, classes: 81, boxRows: 8),
+                               mask: .init(inChannels: 2048, convs: 0, dim: 256, classes: 81, ownRes5Blocks: 3))
+        let tree = try ModelTree(spec: spec)
+        let shapes = Dictionary(tree.parameters.map { ($0.path, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(shapes["roi_heads.mask_head.res5.0.conv1.weight"], [512, 1024, 1, 1])
+        XCTAssertEqual(shapes["roi_heads.mask_head.res5.0.shortcut.weight"], [2048, 1024, 1, 1])
+        XCTAssertEqual(shapes["roi_heads.mask_head.res5.2.conv3.weight"], [2048, 512, 1, 1])
+        XCTAssertEqual(shapes["roi_heads.mask_head.res5.0.conv2.weight"], shapes["roi_heads.res5.0.conv2.weight"])
+        let copy = try XCTUnwrap(tree.heads.compactMap { $0 as? MaskRes5Head }.first)
+        XCTAssertEqual(copy.blocks.count, 3)
+        XCTAssertEqual(copy.blocks[0].convs[0].stride, 2, "built as res5 (MRCNN.DILATION 1); the dilation is applied at run time")
+        XCTAssertEqual(tree.heads.compactMap { $0 as? C4RoIHead }.first?.feedsMask, false)
+        let order = tree.heads.map { String(describing: type(of: $0)) }
+        XCTAssertLessThan(try XCTUnwrap(order.firstIndex(of: "MaskRes5Head")), try XCTUnwrap(order.firstIndex(of: "MaskHead")))
+        let inferred = try ArchitectureInference.infer(from: tree.parameters.map { ($0.path, $0.shape) },
+                                                       defaults: try ArchitectureSpec(name: "R-50-C4"))
+        XCTAssertEqual(inferred.heads, spec.heads)
+        var shared = spec
+        shared.heads.mask?.ownRes5Blocks = nil
+        XCTAssertEqual(try ModelTree(spec: shared).heads.compactMap { $0 as? C4RoIHead }.first?.feedsMask, true)
+    }
+
     func testSpecWithHeadsRoundTripsThroughJSON() throws {
         let spec = try detector()
         let data = try JSONEncoder().encode(spec)

@@ -71,6 +71,8 @@ public enum DetectronConfigReader {
             if flag("MODEL.MASK_ON") == true {
                 let pooler = self.pooler("MRCNN", fallback: c4 ? defaults.c4 : defaults.mask)
                 if !c4 { config.heads.mask = pooler }
+                // The C4 mask branch's res5 (`add_ResNet_roi_conv5_head_for_masks`) is dilated by it.
+                if c4, let dilation = int("MRCNN.DILATION") { config.heads.maskDilation = dilation }
                 for key in ["RESOLUTION", "DIM_REDUCED", "ROI_MASK_HEAD"] { _ = get("MRCNN." + key) }
             }
             if flag("MODEL.KEYPOINTS_ON") == true {

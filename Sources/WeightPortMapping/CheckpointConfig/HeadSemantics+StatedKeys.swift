@@ -14,6 +14,7 @@ extension HeadSemantics {
         add(.keypointUpsampling, heads.keypointUpsampling != nil)
         add(.rpnActivation, heads.rpnActivation != nil)
         add(.agnosticBoxRows, heads.agnosticBoxRows != nil)
+        add(.maskDilation, heads.maskDilation != nil)
         return keys
     }
 }
