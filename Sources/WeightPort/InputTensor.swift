@@ -17,21 +17,26 @@ enum InputTensor {
     }
 }
 
-/// Recorded activations, keyed by canonical feature name, each with the key the file used.
+/// Recorded activations, keyed by canonical feature name, each with the key the file used and
+/// the transform (the table's `features:` row; `identity` for canonical names) that puts the
+/// hub's output into the layout the array was recorded in.
 enum ExpectedFeatures {
+    typealias Entry = (key: String, tensor: Tensor, transform: String)
+
     static func load(path: String, model: CanonicalModel,
-                     catalog: WeightPortMapping.MappingCatalog) throws -> [String: (key: String, tensor: Tensor)] {
+                     catalog: WeightPortMapping.MappingCatalog) throws -> [String: Entry] {
         let file = try WeightFileLoader.load(path: path)
         let table = try? catalog.table(model.convention)
-        var out: [String: (key: String, tensor: Tensor)] = [:]
+        var out: [String: Entry] = [:]
         for (key, tensor) in file.tensors where key != "input" {
-            guard let canonical = FeatureName.isKnown(key) ? key : table?.canonicalFeature(key, context: model.context) else {
+            let match = FeatureName.isKnown(key) ? (key, "identity") : table?.featureMatch(key, context: model.context)
+            guard let (canonical, transform) = match else {
                 throw FileError(path: path, underlying: VerificationError.unknownFeature(key, convention: model.convention))
             }
             if let previous = out[canonical] {
                 throw FileError(path: path, underlying: VerificationError.duplicate(canonical, previous.key, key))
             }
-            out[canonical] = (key, tensor)
+            out[canonical] = (key, tensor, transform)
         }
         guard !out.isEmpty else { throw FileError(path: path, underlying: VerificationError.input("holds no activations")) }
         return out

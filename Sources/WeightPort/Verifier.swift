@@ -63,8 +63,9 @@ public enum Verifier {
         let reference = try FileError.attributing(to: request.weights) { try ReferenceModel(tree: tree, stateDict: weights) }
         let heads = try request.boxes.map { HeadRunSettings.settings(model.semantics.heads, boxes: try HeadRunSettings.boxes(path: $0)) }
         let loaded = Date()
-        let features = try FileError.attributing(to: request.input) { try reference.forward(input, heads: heads) }
+        var features = try FileError.attributing(to: request.input) { try reference.forward(input, heads: heads) }
         let forwarded = Date()
+        try frameworkLayouts(&features, expected: expected, path: request.expect)
         let notRun = reference.notRun(heads: heads)
         for name in expected.keys where features[name] == nil && FeatureName.heads.contains(name) {
             let needs = notRun.isEmpty ? "a head this model does not have" : "boxes to run the RoI heads on"
@@ -82,6 +83,22 @@ public enum Verifier {
         let layers = reports.map { Layer(name: $0.name, sourceName: expected[$0.name]?.key ?? $0.name, report: $0) }
         return Outcome(model: model, layers: layers, diagnosis: Parity.diagnosis(reports), headsNotRun: notRun, headSettings: heads,
                        loadSeconds: loaded.timeIntervalSince(start), forwardSeconds: forwarded.timeIntervalSince(loaded))
+    }
+
+    /// Arrays recorded under the framework's own names are in its layout (detectron2/mmdet:
+    /// background last, no background box rows or mask channel): the hub's outputs for them are
+    /// moved into it by the transform their `features:` row declares before comparing.
+    static func frameworkLayouts(_ features: inout [String: FeatureMap], expected: [String: ExpectedFeatures.Entry],
+                                 path: String) throws {
+        for (name, entry) in expected where entry.transform != "identity" {
+            guard let map = features[name] else { continue }
+            do {
+                let moved = try ActivationLayout.toForeign(values: map.values(), shape: map.shape, transform: entry.transform)
+                features[name] = FeatureMap(values: moved.values, shape: moved.shape)
+            } catch {
+                throw FileError(path: path, underlying: error)
+            }
+        }
     }
 
     /// The canonical tensors, accounted for as strictly as `convert` does: a source tensor no rule

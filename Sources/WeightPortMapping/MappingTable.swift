@@ -76,6 +76,9 @@ public struct MappingTable: Sendable {
             do {
                 let rule = try row.rule(index: i + 1)
                 try rule.check()
+                guard TransformRegistry.transform(named: rule.transform) != nil else {
+                    throw MappingError.invalidPattern("\(rule.label): unknown transform '\(rule.transform)' (known: \(TransformRegistry.names.joined(separator: ", ")))")
+                }
                 features.append(rule)
             } catch let error as MappingError {
                 throw .invalidTable(file: file, reason: "feature " + error.what)
@@ -119,10 +122,18 @@ public struct MappingTable: Sendable {
 
     /// The canonical feature name for `name` (a recorded activation's key), nil if unknown.
     public func canonicalFeature(_ name: String, context: MappingContext) -> String? {
+        featureMatch(name, context: context)?.canonical
+    }
+
+    /// The canonical feature `name` records and the transform its `features:` row declares
+    /// (`identity` for none): the class-axis move that puts the hub's output into the
+    /// framework's own layout (`ActivationLayout`).
+    public func featureMatch(_ name: String, context: MappingContext) -> (canonical: String, transform: String)? {
         for rule in features where rule.applies(context) {
             guard let pattern = rule.foreign["tensor"], let bindings = pattern.match(name, context: context),
-                  rule.withinBounds(bindings) else { continue }
-            return try? rule.canonical["tensor"]?.render(bindings, context: context)
+                  rule.withinBounds(bindings),
+                  let canonical = try? rule.canonical["tensor"]?.render(bindings, context: context) else { continue }
+            return (canonical, rule.transform)
         }
         return nil
     }

@@ -50,6 +50,44 @@ final class TableShapeTests: XCTestCase {
             .contains("rules[1] has an unknown key 'wher'"), true)
     }
 
+    /// A `features:` row's transform is the hub → framework layout of that activation; it must be
+    /// one the registry knows, and it runs on each RoI's class axis (dim 1), not on dim 0.
+    func testFeatureRowsCarryTheirLayoutTransform() throws {
+        let yaml = """
+        convention: demo
+        semantics: {background_class: last}
+        features:
+          - {canonical: box.cls_score, foreign: scores, transform: background_last}
+          - {canonical: box.bbox_pred, foreign: deltas, transform: drop_background_box_rows}
+          - {canonical: mask.logits, foreign: masks, transform: drop_background_mask_channel}
+          - {canonical: box.features, foreign: feats}
+        rules:
+          - {canonical: "a.{p:weight|bias}", foreign: "b.{p:weight|bias}", transform: background_last}
+        """
+        let table = try MappingTable(yaml: yaml, file: "t.yaml")
+        XCTAssertEqual(table.featureMatch("scores", context: MappingContext())?.canonical, "box.cls_score")
+        XCTAssertEqual(table.featureMatch("scores", context: MappingContext())?.transform, "background_last")
+        XCTAssertEqual(table.featureMatch("feats", context: MappingContext())?.transform, "identity")
+        XCTAssertEqual(reason(yaml.replacingOccurrences(of: "transform: drop_background_mask_channel", with: "transform: drop_mask"))?
+            .contains("unknown transform 'drop_mask'"), true)
+
+        // Two RoIs, background-first scores [bg, a, b]: background moved last within each RoI.
+        let scores = try ActivationLayout.toForeign(values: [9, 1, 2, 8, 3, 4], shape: [2, 3, 1, 1], transform: "background_last")
+        XCTAssertEqual(scores.values, [1, 2, 9, 3, 4, 8])
+        XCTAssertEqual(scores.shape, [2, 3, 1, 1])
+        // 8 agnostic rows (4 background zeros first) → detectron2's 4, per RoI.
+        let deltas = try ActivationLayout.toForeign(values: [0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 5, 6, 7, 8], shape: [2, 8],
+                                                    transform: "drop_background_box_rows")
+        XCTAssertEqual(deltas.values, [1, 2, 3, 4, 5, 6, 7, 8])
+        XCTAssertEqual(deltas.shape, [2, 4])
+        // Mask logits [1 RoI, 3 channels, 1, 2]: the background channel dropped.
+        let masks = try ActivationLayout.toForeign(values: [0, 0, 1, 2, 3, 4], shape: [1, 3, 1, 2],
+                                                   transform: "drop_background_mask_channel")
+        XCTAssertEqual(masks.values, [1, 2, 3, 4])
+        XCTAssertEqual(masks.shape, [1, 2, 1, 2])
+        XCTAssertThrowsError(try ActivationLayout.toForeign(values: [1], shape: [1], transform: "background_last"))
+    }
+
     func testWrongTypesAndMissingFieldsNameThePlace() {
         XCTAssertEqual(reason("rules: []\n"), "invalid mapping table: the table needs 'convention'")
         XCTAssertEqual(reason("convention: demo\nrules: {a: b}\n"), "invalid mapping table: the table.rules must be a list")
