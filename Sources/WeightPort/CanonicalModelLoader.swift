@@ -64,7 +64,7 @@ public enum CanonicalModelLoader {
         if report.unused["bookkeeping"] != nil { report.unusedReasons["bookkeeping"] = report.unusedReasons["bookkeeping"] ?? "BatchNorm's update counter; no effect at inference" }
         // Semantics: the table's defaults, under the file's own training config, under options.
         let config = try CheckpointConfigLocator.read(file, flags: context.flags, table: table.semantics)
-        let effective = try EffectiveSemantics.resolve(table: table.semantics, config: config, flags: context.flags, options: options,
+        var effective = try EffectiveSemantics.resolve(table: table.semantics, config: config, flags: context.flags, options: options,
                                                        classifierRows: weights.tensors["roi_heads.box_predictor.cls_score.weight"]?.shape.first)
         report.warnings += effective.warnings
         let spec = try architecture(weights, table: table, context: context, options: options,
@@ -73,6 +73,7 @@ public enum CanonicalModelLoader {
             weights.normEps[path] = Double(spec.norm.eps)
         }
         weights = try uniformEps(weights, spec: spec)
+        effective = effective.withTensorFacts(spec)
         var model = CanonicalModel(path: path, file: file, convention: table.convention, semantics: effective.semantics,
                                    context: context, weights: weights, spec: spec, report: report, container: unwrapped.container)
         model.strideKnown = options.arch != nil || options.strideIn1x1 != nil || effective.semantics.strideInFirst1x1 != nil

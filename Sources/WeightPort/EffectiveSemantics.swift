@@ -1,10 +1,12 @@
 import WeightPortCore
 import WeightPortMapping
+import WeightPortModels
 import WeightPortVocabulary
 
 /// The semantics a model is computed with: the table's defaults, overridden by the checkpoint's
 /// own training config, overridden by options — and, for each value, which of the three it
-/// came from (`table`, `file`, `option`), so reports can say so.
+/// came from (`table`, `file`, `option`, or `tensors` where the shapes settle it), so reports can
+/// say so.
 struct EffectiveSemantics {
     var semantics: ConventionSemantics
     /// Semantic key (`stride_in_1x1`, `heads.box`, `num_classes`, …) → `table`, `file` or `option`.
@@ -37,6 +39,21 @@ struct EffectiveSemantics {
             || (options.arch?.hasPrefix("X") == true && config?.strideInFirst1x1 == nil)
         if options.strideIn1x1 != nil || archStatesStride { provenance["stride_in_1x1"] = "option" }
         return EffectiveSemantics(semantics: semantics, provenance: provenance, warnings: warnings)
+    }
+
+    /// The semantics with what the tensors' shapes settle over what was declared: an RPN with two
+    /// objectness logits per anchor is a softmax RPN (Detectron.pytorch `RPN.CLS_ACTIVATION`),
+    /// one with one a sigmoid RPN, whatever the table or config said; provenance `tensors`.
+    func withTensorFacts(_ spec: ArchitectureSpec) -> EffectiveSemantics {
+        guard let rpn = spec.heads.rpn else { return self }
+        let shown: RPNActivation = rpn.logitsPerAnchor == 2 ? .softmax : .sigmoid
+        guard semantics.heads?.rpnActivation != shown else { return self }
+        var out = self
+        var heads = semantics.heads ?? HeadSemantics()
+        heads.rpnActivation = shown
+        out.semantics.heads = heads
+        out.provenance["heads.rpn_activation"] = "tensors"
+        return out
     }
 
     /// The table's semantic keys that change what the model computes or expects as input.
