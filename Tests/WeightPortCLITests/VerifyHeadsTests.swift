@@ -62,4 +62,34 @@ final class VerifyHeadsTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("needs boxes to run the RoI heads on (--boxes B)"), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1)
     }
+
+    /// What the tensors' shapes settle is reported as the effective value: a 2A objectness conv is
+    /// a softmax RPN whatever the table declares (detectron.pytorch's says sigmoid, its default).
+    func testRPNActivationIsReportedFromTheShapes() throws {
+        let arguments = ["verify", Fixtures.path("heads/detectron_pytorch_softmax_rpn/model_step89999.pth"),
+                         "--input", Fixtures.path("heads/input.npy"),
+                         "--expect", Fixtures.path("heads/detectron_pytorch_softmax_rpn/expected.npz"), "--from", "detectron.pytorch"]
+        let text = try CLIRunner.run(arguments)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("from the tensors' shapes: heads.rpn_activation = softmax"), text.stdout)
+        XCTAssertFalse(text.stdout.contains("table defaults: background_class, heads.agnostic_box_rows, heads.box, heads.c4, heads.canonical_level, heads.canonical_scale, heads.keypoint, heads.keypoint_upsampling, heads.level_rule, heads.mask, heads.roi_align, heads.rpn_activation"))
+        let json = try CLIRunner.run(arguments + ["--json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["semantics_provenance"] as? [String: String])?["heads.rpn_activation"], "tensors")
+    }
+
+    /// `MRCNN.DILATION`: the v0up pickle's cfg states 1 (from the file); the other pickle's cfg
+    /// leaves it out, so Detectron's default 2 applies (the table's).
+    func testMaskDilationComesFromTheCfgOrDetectronsDefault() throws {
+        for (pickle, expect, source) in [("model_final.pkl", "expected_detectron_names.npz", "file"),
+                                         ("model_final_default_dilation.pkl", "expected_default_dilation.npz", "table")] {
+            let result = try CLIRunner.run(["verify", Fixtures.path("heads/detectron_c4_v0up/" + pickle),
+                                            "--input", Fixtures.path("heads/input.npy"),
+                                            "--boxes", Fixtures.path("heads/boxes_named.npy"),
+                                            "--expect", Fixtures.path("heads/detectron_c4_v0up/" + expect), "--from", "detectron", "--json"])
+            XCTAssertEqual(result.status, 0, result.stdout)
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual((object["semantics_provenance"] as? [String: String])?["heads.mask_dilation"], source, pickle)
+        }
+    }
 }
