@@ -44,12 +44,12 @@ struct EffectiveSemantics {
     /// The semantics with what the tensors' shapes settle over what was declared: an RPN with two
     /// objectness logits per anchor is a softmax RPN (Detectron.pytorch `RPN.CLS_ACTIVATION`),
     /// one with one a sigmoid RPN, whatever the table or config said; provenance `tensors`.
+    /// Semantics that declare no heads at all (the hub's own names) stay without them.
     func withTensorFacts(_ spec: ArchitectureSpec) -> EffectiveSemantics {
-        guard let rpn = spec.heads.rpn else { return self }
+        guard let rpn = spec.heads.rpn, var heads = semantics.heads else { return self }
         let shown: RPNActivation = rpn.logitsPerAnchor == 2 ? .softmax : .sigmoid
-        guard semantics.heads?.rpnActivation != shown else { return self }
+        guard heads.rpnActivation != shown else { return self }
         var out = self
-        var heads = semantics.heads ?? HeadSemantics()
         heads.rpnActivation = shown
         out.semantics.heads = heads
         out.provenance["heads.rpn_activation"] = "tensors"

@@ -17,6 +17,33 @@ final class BuiltInTablesTests: XCTestCase {
         }
     }
 
+    /// Background-last tables name their RoI heads' activations with the predictor rules' own
+    /// transforms, so verify puts the hub's outputs into the framework's layout (every transform
+    /// a table declares on a predictor rule appears on the matching feature row).
+    func testBackgroundLastTablesDeclareTheirActivationLayouts() throws {
+        let catalog = try MappingCatalog.builtIn()
+        let expected: [String: [String: (String, String)]] = [
+            "detectron2": ["roi_heads.box_predictor.cls_score": ("box.cls_score", "background_last"),
+                           "roi_heads.box_predictor.bbox_pred": ("box.bbox_pred", "drop_background_box_rows"),
+                           "roi_heads.mask_head.predictor": ("mask.logits", "drop_background_mask_channel"),
+                           "roi_heads.box_head": ("box.features", "identity")],
+            "mmdet": ["roi_head.bbox_head.fc_cls": ("box.cls_score", "background_last"),
+                      "roi_head.bbox_head.fc_reg": ("box.bbox_pred", "drop_background_box_rows"),
+                      "roi_head.mask_head.conv_logits": ("mask.logits", "drop_background_mask_channel"),
+                      "roi_head.bbox_roi_extractor": ("box.pooled", "identity")],
+            "detectron": ["cls_score": ("box.cls_score", "identity"), "_[mask]_pool5": ("mask.pooled", "identity"),
+                          "res5_pool": ("box.features", "identity")],
+        ]
+        for (convention, rows) in expected {
+            let table = try catalog.table(convention)
+            for (name, want) in rows {
+                let match = table.featureMatch(name, context: MappingContext())
+                XCTAssertEqual(match?.canonical, want.0, "\(convention) \(name)")
+                XCTAssertEqual(match?.transform, want.1, "\(convention) \(name)")
+            }
+        }
+    }
+
     func testBuiltInCatalogHasEveryConvention() throws {
         let builtIn = try MappingCatalog.builtIn()
         XCTAssertNil(builtIn.folder)
