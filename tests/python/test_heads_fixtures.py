@@ -35,6 +35,13 @@ def arrays(path):
         return {k: z[k] for k in z.files}
 
 
+def canonical(case, arrays_by_name):
+    """A case's arrays keyed by canonical name (cases recorded under a framework's own names carry
+    `canonical_names`: foreign -> canonical)."""
+    names = case.get("canonical_names", {})
+    return {names.get(k, k): v for k, v in arrays_by_name.items()}
+
+
 def ordered_names(path):
     with np.load(FIXTURES / path) as z:
         return list(z.files)
@@ -73,8 +80,9 @@ def test_case_is_complete(case):
     assert {k: list(v.shape) for k, v in expected.items()} == case["arrays"]
     assert all(v.dtype == np.float32 for v in expected.values())
     if not case["passes"]:
-        assert ordered_names(case["expect"])[0] == case["first_failing"] or \
-            all(case["wrong_by"][k]["max_abs"] == 0 for k in list(case["arrays"])[:list(case["arrays"]).index(case["first_failing"])])
+        names = [case.get("canonical_names", {}).get(k, k) for k in ordered_names(case["expect"])]
+        assert names[0] == case["first_failing"] or \
+            all(case["wrong_by"][k]["max_abs"] == 0 for k in names[:names.index(case["first_failing"])])
 
 
 @pytest.mark.parametrize("kind", ["mask", "keypoint"])
@@ -113,6 +121,40 @@ def test_detectron_c4_expectations_recompute_from_the_pickle(gen):
     with torch.no_grad():
         computed = gen.forward(gen.DetectronParams(blobs, True), x, boxes, gen.SEMANTICS["detectron_c4"])
     for key, value in arrays(case["expect"]).items():
+        assert rel(computed[key], value) < 2e-5, key
+
+
+def test_detectron_c4_v0up_expectations_recompute_from_the_pickles(gen):
+    """v0up: the mask branch's own `_[mask]_res5_*` copy; MRCNN.DILATION 1 from the cfg, or absent
+    (Detectron's default 2: dilated 3x3s, no stride, 28x28 logits)."""
+    for name, dilation in (("detectron_c4_v0up_mask", 1), ("detectron_c4_v0up_default_dilation", 2)):
+        case = BY_NAME[name]
+        model = load_pickle(case["weights"])
+        assert "mask_rcnn_fcn_head_v0up\n" in model["cfg"]
+        assert ("DILATION: 1" in model["cfg"]) == (dilation == 1)
+        blobs = model["blobs"]
+        assert "_[mask]_res5_0_branch2b_w" in blobs and "res5_0_branch2b_w" in blobs
+        x, boxes = inputs(case)
+        with torch.no_grad():
+            computed = gen.forward(gen.DetectronParams(blobs, True), x, boxes,
+                                   dict(gen.SEMANTICS["detectron_c4"], mask_dilation=dilation))
+        for key, value in canonical(case, arrays(case["expect"])).items():
+            assert rel(computed[key].reshape(value.shape), value) < 2e-5, (name, key)
+    assert computed["mask.logits"].shape[-1] == 28
+
+
+def test_detectron2_own_names_are_in_detectron2s_layout(gen):
+    case = BY_NAME["detectron2_own_names_background_last"]
+    hub = arrays(BY_NAME["detectron2_mask_fpn_agnostic"]["expect"])
+    own = canonical(case, arrays(case["expect"]))
+    assert own["box.bbox_pred"].shape[1] == 4 and own["mask.logits"].shape[1] == hub["mask.logits"].shape[1] - 1
+    assert own["box.cls_score"].shape[1] == hub["box.cls_score"].shape[1]
+    model = load_pickle(case["weights"])["model"]
+    x, boxes = inputs(case)
+    params = gen.ForeignParams(model, gen.gc.detectron2_name, affine=False)
+    with torch.no_grad():   # the native forward, left in detectron2's layout (no hub transform)
+        computed = gen.forward(params, x, boxes, dict(gen.SEMANTICS["detectron2"], background="first"))
+    for key, value in own.items():
         assert rel(computed[key], value) < 2e-5, key
 
 
@@ -164,13 +206,20 @@ def test_detectron_pytorch_softmax_rpn_recomputes_from_the_checkpoint(gen):
 def test_failure_differs_where_cases_json_says(case):
     right_case = {"detectron_wrong_level_rule": "detectron_mask_fpn",
                   "detectron_pytorch_softmax_rpn_anchor_major": "detectron_pytorch_softmax_rpn_fpn",
-                  "detectron_gn_heads_wrong_groups": "detectron_gn_heads_fpn"}.get(
+                  "detectron_gn_heads_wrong_groups": "detectron_gn_heads_fpn",
+                  "detectron2_own_names_hub_layout": "detectron2_own_names_background_last",
+                  "detectron_c4_v0up_wrong_dilation": "detectron_c4_v0up_mask"}.get(
         case["name"], "detectron2_mask_fpn_agnostic")
-    right = arrays(BY_NAME[right_case]["expect"])
-    wrong = arrays(case["expect"])
+    right = canonical(BY_NAME[right_case], arrays(BY_NAME[right_case]["expect"]))
+    wrong = canonical(case, arrays(case["expect"]))
     first = case["first_failing"]
+    if wrong[first].shape != right[first].shape:
+        # the wrong dilation changes the logits' size itself: 28x28 recorded, 14x14 computed
+        assert "wrong_by" not in case and "dilation" in case["cause_contains"], case["name"]
+        return
     assert rel(wrong[first], right[first]) > 10 * TOLERANCE
-    for key in list(case["arrays"])[:list(case["arrays"]).index(first)]:
+    order = [case.get("canonical_names", {}).get(k, k) for k in case["arrays"]]
+    for key in order[:order.index(first)]:
         assert rel(wrong[key], right[key]) == 0, key
     for key, by in case["wrong_by"].items():
         diff = np.abs(wrong[key].astype(np.float64) - right[key]).max()
