@@ -14,6 +14,7 @@ enum HeadRunSettings {
         if let mask = semantics.mask { out.mask = mask }
         if let keypoint = semantics.keypoint { out.keypoint = keypoint }
         if let c4 = semantics.c4 { out.c4 = c4 }
+        out.c4Mask = semantics.c4Mask
         if let rule = semantics.levelRule { out.levelRule = rule }
         out.canonicalScale = semantics.canonicalScale.map { Float($0) }
         if let level = semantics.canonicalLevel { out.canonicalLevel = level }

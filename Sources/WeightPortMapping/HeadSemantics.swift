@@ -10,8 +10,12 @@ public struct HeadSemantics: Sendable, Codable, Equatable {
     public var box: Pooler?
     public var mask: Pooler?
     public var keypoint: Pooler?
-    /// The C4 RoI pooling on res4 (box and mask heads alike).
+    /// The C4 box head's RoI pooling on res4 (and the mask branch's, where it declares none of its own).
     public var c4: Pooler?
+    /// The C4 mask branch's own RoI pooling on res4 (Detectron's `add_ResNet_roi_conv5_head_for_masks`
+    /// pools `_[mask]_pool5` with `MRCNN.ROI_XFORM_*`, not the box head's `FAST_RCNN.ROI_XFORM_*`);
+    /// nil: the box head's `c4`.
+    public var c4Mask: Pooler?
     public var levelRule: LevelRule?
     /// `ROI_CANONICAL_SCALE` (224; mmdet's `finest_scale` 56 with `levelRule: mmdet`).
     public var canonicalScale: Double?
@@ -26,12 +30,15 @@ public struct HeadSemantics: Sendable, Codable, Equatable {
     public var maskDilation: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case roiAlign = "roi_align", box, mask, keypoint, c4, levelRule = "level_rule", canonicalScale = "canonical_scale"
+        case roiAlign = "roi_align", box, mask, keypoint, c4, c4Mask = "c4_mask", levelRule = "level_rule", canonicalScale = "canonical_scale"
         case canonicalLevel = "canonical_level", keypointUpsampling = "keypoint_upsampling", rpnActivation = "rpn_activation"
         case agnosticBoxRows = "agnostic_box_rows", maskDilation = "mask_dilation"
     }
 
     public init() {}
+
+    /// The pooling a C4 model's mask branch computes: its own where declared, else the box head's.
+    public var c4MaskPooler: Pooler? { c4Mask ?? c4 }
 
     /// `other`'s values where it has them, these elsewhere (a checkpoint's config over a table's).
     public func overridden(by other: HeadSemantics) -> HeadSemantics {
@@ -41,6 +48,7 @@ public struct HeadSemantics: Sendable, Codable, Equatable {
         out.mask = other.mask ?? mask
         out.keypoint = other.keypoint ?? keypoint
         out.c4 = other.c4 ?? c4
+        out.c4Mask = other.c4Mask ?? c4Mask
         out.levelRule = other.levelRule ?? levelRule
         out.canonicalScale = other.canonicalScale ?? canonicalScale
         out.canonicalLevel = other.canonicalLevel ?? canonicalLevel

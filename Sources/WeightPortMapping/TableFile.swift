@@ -149,7 +149,7 @@ struct TableFile {
         h.canonicalLevel = try fields.optionalDouble(Key.canonicalLevel.rawValue).map { Int($0) }
         h.agnosticBoxRows = try fields.optionalDouble(Key.agnosticBoxRows.rawValue).map { Int($0) }
         h.maskDilation = try fields.optionalDouble(Key.maskDilation.rawValue).map { Int($0) }
-        for key in [Key.box, .mask, .keypoint, .c4] {
+        for key in [Key.box, .mask, .keypoint, .c4, .c4Mask] {
             guard let value = fields.node(key.rawValue) else { continue }
             let pooler = try YAMLFields(value, at: "heads." + key.rawValue)
             try pooler.allow(["resolution", "sampling_ratio"])
@@ -161,6 +161,7 @@ struct TableFile {
             case .box: h.box = spec
             case .mask: h.mask = spec
             case .keypoint: h.keypoint = spec
+            case .c4Mask: h.c4Mask = spec
             default: h.c4 = spec
             }
         }

@@ -27,11 +27,12 @@ struct ReferenceMaskHead: RunnableNode {
         guard let settings = state.heads else { return }
         var x: FeatureMap
         if convs.isEmpty, let own = state.features[ReferenceMaskRes5Head.output] {
-            // v0up (its own res5 copy, which pooled `mask.pooled`), or v0upshare recomputed dilated.
+            // v0up (its own res5 copy, which pooled `mask.pooled`), or v0upshare recomputed with
+            // the mask's pooler or dilation (which pooled it too).
             if state.features["mask.pooled"] == nil { state.features["mask.pooled"] = state.features["box.pooled"] }
             x = own
         } else if convs.isEmpty, let shared = state.features[ReferenceC4Head.res5OnRoIs] {
-            // v0upshare pools the mask RoIs exactly as the box head did (same boxes, same pooler).
+            // v0upshare whose mask pooler and dilation are the box head's: the box head's res5 output.
             state.features["mask.pooled"] = state.features["box.pooled"]
             x = shared
         } else {

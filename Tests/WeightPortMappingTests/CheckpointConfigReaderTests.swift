@@ -73,6 +73,33 @@ final class CheckpointConfigReaderTests: XCTestCase {
         XCTAssertNil(try DetectronConfigReader.read(fpn, isC4: false).heads.maskDilation)
     }
 
+    /// A C4 mask branch pools `_[mask]_pool5` with `MRCNN.ROI_XFORM_*` (Detectron's
+    /// `add_ResNet_roi_conv5_head_for_masks`): read as `heads.c4_mask`, apart from the box head's
+    /// `FAST_RCNN` pooler (`heads.c4`); a cfg giving only the resolution takes the table's sampling.
+    func testDetectronC4MaskPoolerIsReadApartFromTheBoxHeads() throws {
+        let text = Self.detectronC4
+            .replacingOccurrences(of: "ROI_XFORM_RESOLUTION: 14, ROI_XFORM_SAMPLING_RATIO: 0}", with: "ROI_XFORM_RESOLUTION: 14, ROI_XFORM_SAMPLING_RATIO: 2}")
+            .replacingOccurrences(of: "ROI_XFORM_RESOLUTION: 14, ROI_XFORM_SAMPLING_RATIO: 0, DIM_REDUCED: 256}",
+                                  with: "ROI_XFORM_RESOLUTION: 12, ROI_XFORM_SAMPLING_RATIO: 0, DIM_REDUCED: 256}")
+        let config = try DetectronConfigReader.read(text, isC4: true)
+        XCTAssertEqual(config.heads.c4, HeadSemantics.Pooler(resolution: 14, samplingRatio: 2), "FAST_RCNN: the box head")
+        XCTAssertEqual(config.heads.c4Mask, HeadSemantics.Pooler(resolution: 12, samplingRatio: 0), "MRCNN: the mask branch")
+        XCTAssertEqual(config.heads.c4MaskPooler, HeadSemantics.Pooler(resolution: 12, samplingRatio: 0))
+        XCTAssertNil(config.heads.mask, "no FPN mask pooler in a C4 model")
+        XCTAssertTrue(HeadSemantics.statedKeys(config.heads).contains("c4_mask"))
+
+        var table = HeadSemantics()
+        table.c4 = HeadSemantics.Pooler(resolution: 14, samplingRatio: 0)
+        XCTAssertEqual(table.c4MaskPooler, table.c4, "no c4_mask declared: the mask branch pools as the box head")
+        table.c4Mask = HeadSemantics.Pooler(resolution: 14, samplingRatio: 1)
+        let onlyResolution = Self.detectronC4.replacingOccurrences(of: "ROI_XFORM_RESOLUTION: 14, ROI_XFORM_SAMPLING_RATIO: 0, DIM_REDUCED: 256}",
+                                                                   with: "ROI_XFORM_RESOLUTION: 14, DIM_REDUCED: 256}")
+        XCTAssertNotEqual(onlyResolution, Self.detectronC4)
+        let partial = try DetectronConfigReader.read(onlyResolution, isC4: true, defaults: table)
+        XCTAssertEqual(partial.heads.c4Mask, HeadSemantics.Pooler(resolution: 14, samplingRatio: 1), "the table's c4_mask sampling completes it")
+        XCTAssertEqual(table.overridden(by: config.heads).c4Mask, HeadSemantics.Pooler(resolution: 12, samplingRatio: 0), "the file's cfg wins")
+    }
+
     func testDetectronFPNKeypointConfig() throws {
         let text = """
         MODEL: {CONV_BODY: FPN.add_fpn_ResNet50_conv5_body, NUM_CLASSES: 2, KEYPOINTS_ON: True, MASK_ON: False}

@@ -69,8 +69,9 @@ public enum DetectronConfigReader {
                 _ = get("FAST_RCNN.MLP_HEAD_DIM")
             }
             if flag("MODEL.MASK_ON") == true {
-                let pooler = self.pooler("MRCNN", fallback: c4 ? defaults.c4 : defaults.mask)
-                if !c4 { config.heads.mask = pooler }
+                // C4: `add_ResNet_roi_conv5_head_for_masks` pools `_[mask]_pool5` with MRCNN.ROI_XFORM_*.
+                let pooler = self.pooler("MRCNN", fallback: c4 ? defaults.c4MaskPooler : defaults.mask)
+                if c4 { config.heads.c4Mask = pooler } else { config.heads.mask = pooler }
                 // The C4 mask branch's res5 (`add_ResNet_roi_conv5_head_for_masks`) is dilated by it.
                 if c4, let dilation = int("MRCNN.DILATION") { config.heads.maskDilation = dilation }
                 for key in ["RESOLUTION", "DIM_REDUCED", "ROI_MASK_HEAD"] { _ = get("MRCNN." + key) }

@@ -8,6 +8,7 @@ extension HeadSemantics {
         add(.mask, heads.mask != nil)
         add(.keypoint, heads.keypoint != nil)
         add(.c4, heads.c4 != nil)
+        add(.c4Mask, heads.c4Mask != nil)
         add(.levelRule, heads.levelRule != nil)
         add(.canonicalScale, heads.canonicalScale != nil)
         add(.canonicalLevel, heads.canonicalLevel != nil)
