@@ -88,6 +88,7 @@ extension TargetSettings {
             if let mask = heads.mask, present(.maskHead) {
                 pooler(source, own, box: false, c4: c4, names: (.maskRoIAlign, .maskSamplingRatio, .maskResolution),
                        source.mask, own.mask)
+                if c4 { maskDilation(source, own) }
                 let agnostic = mask.classes == 1
                 if !agnostic {
                     emit(.maskNumClasses, .number(Double(mask.classes)), own: nil,
@@ -125,15 +126,22 @@ extension TargetSettings {
             return false
         }
 
-        /// One head's RoIAlign: variant, sampling ratio and output size (C4 box and mask pooling
-        /// is the res4 pooling, `heads.c4`).
+        /// One head's RoIAlign: variant, sampling ratio and output size (C4 pooling is on res4:
+        /// the box head's `heads.c4`, the mask branch's `heads.c4_mask`, else the box head's).
         mutating func pooler(_ source: HeadSemantics, _ own: HeadSemantics, box: Bool, c4: Bool,
                              names: (SettingName, SettingName, SettingName), _ pooler: HeadSemantics.Pooler?,
                              _ ownPooler: HeadSemantics.Pooler?) {
-            // A C4 mask head that reuses the box head's pooled features has no pooler of its own.
-            if c4, !box, [names.0, names.1, names.2].contains(where: { table.entries[$0]?.c4SharesBoxPooler == true }) { return }
-            let wanted = c4 ? source.c4 : pooler
-            let ownValue = c4 ? own.c4 : ownPooler
+            // A C4 mask head that reuses the box head's pooler has none of its own to set: fine
+            // where the source's mask branch pools as its box head does, inexpressible otherwise.
+            if c4, !box, [names.0, names.1, names.2].contains(where: { table.entries[$0]?.c4SharesBoxPooler == true }) {
+                if let mask = source.c4MaskPooler, let box = source.c4, mask != box {
+                    inexpressible.append("C4 mask RoIAlign sampling ratio \(mask.samplingRatio), output size \(mask.resolution): "
+                        + "\(target)'s C4 mask branch pools with the box head's pooler (sampling ratio \(box.samplingRatio), output size \(box.resolution) in the source)")
+                }
+                return
+            }
+            let wanted = c4 ? (box ? source.c4 : source.c4MaskPooler) : pooler
+            let ownValue = c4 ? (box ? own.c4 : own.c4MaskPooler) : ownPooler
             if let variant = source.roiAlign {
                 emit(names.0, .word(variant.rawValue), own: own.roiAlign.map { .word($0.rawValue) },
                      why: variant == .legacy ? "the source's RoIAlign is legacy (roi_start = x1*scale, RoIs at least 1x1)"
@@ -147,6 +155,15 @@ extension TargetSettings {
                                                : "the source samples adaptively (ceil(roi / size) points per bin)")
             emit(names.2, .number(Double(wanted.resolution)), own: ownValue.map { .number(Double($0.resolution)) },
                  why: "the source pools \(wanted.resolution)x\(wanted.resolution)" + (c4 ? " on res4" : ""))
+        }
+
+        /// A C4 mask branch's res5 dilation (`heads.mask_dilation`): 1 runs res5 as built (stride 2
+        /// in its first block); another dilates every 3x3 and drops the stride.
+        mutating func maskDilation(_ source: HeadSemantics, _ own: HeadSemantics) {
+            guard let dilation = source.maskDilation else { unstated.append(SettingName.maskDilation.title); return }
+            emit(.maskDilation, .number(Double(dilation)), own: own.maskDilation.map { .number(Double($0)) },
+                 why: dilation == 1 ? "the source's C4 mask branch runs res5 undilated (stride 2 in its first block)"
+                                    : "the source's C4 mask branch runs res5 with every 3x3 dilated by \(dilation) and no stride")
         }
 
         /// The FPN level rule and its constants, the canonical size rescaled to the level the

@@ -3,7 +3,8 @@ import WeightPortVocabulary
 /// The semantics a table's `settings:` section can say how to set (issue #10, "Converting heads
 /// between frameworks"): each is something the source computed that a target framework must be
 /// told, because no tensor carries it. Head-scoped names (`box.`, `mask.`, `keypoint.`) matter
-/// only for models with that head; C4 models take their box and mask pooling from `heads.c4`.
+/// only for models with that head; C4 models take their box pooling from `heads.c4` and their mask
+/// branch's from `heads.c4_mask` (else `heads.c4`), and `mask.dilation` applies to C4 mask branches only.
 public enum SettingName: String, VocabularyTerm {
     // Backbone and input
     case strideIn1x1 = "stride_in_1x1"
@@ -27,6 +28,8 @@ public enum SettingName: String, VocabularyTerm {
     case maskResolution = "mask.resolution"
     case maskNumClasses = "mask.num_classes"
     case maskClassAgnostic = "mask.class_agnostic"
+    /// A C4 mask branch's res5 dilation (`heads.mask_dilation`, Detectron `MRCNN.DILATION`).
+    case maskDilation = "mask.dilation"
     // Keypoint head
     case keypointRoIAlign = "keypoint.roi_align"
     case keypointSamplingRatio = "keypoint.sampling_ratio"
@@ -59,6 +62,7 @@ public enum SettingName: String, VocabularyTerm {
         case .boxNumClasses, .maskNumClasses: return head + " classes"
         case .boxClassAgnostic: return "class-agnostic box regression"
         case .maskClassAgnostic: return "class-agnostic masks"
+        case .maskDilation: return "C4 mask branch's res5 dilation"
         case .keypointCount: return "keypoints"
         case .keypointUpsampling: return "keypoint heatmap upsampling"
         case .levelRule: return "FPN level rule"
@@ -96,7 +100,7 @@ public enum SettingName: String, VocabularyTerm {
         case .rpnActivation: return .word(allowed: RPNActivation.allCases.map(\.rawValue))
         case .pixelMean, .pixelStd: return .numbers
         case .maskHead, .keypointHead: return .presence
-        case .boxSamplingRatio, .boxResolution, .boxNumClasses, .maskSamplingRatio, .maskResolution, .maskNumClasses,
+        case .boxSamplingRatio, .boxResolution, .boxNumClasses, .maskSamplingRatio, .maskResolution, .maskNumClasses, .maskDilation,
              .keypointSamplingRatio, .keypointResolution, .keypointCount, .canonicalScale, .canonicalLevel:
             return .number
         }
