@@ -49,3 +49,8 @@ def median(values):
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def load_average():
+    """The 1-, 5- and 15-minute load averages as text, printed beside figures from a shared machine."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
