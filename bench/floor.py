@@ -1,7 +1,7 @@
 """The floors of issue #14: the least any program must do to read or write a file this size here.
 
-bench/floor.c is built once (the system C compiler, -O3 so the byte sums vectorise) into
-bench/out/floor. Each floor is a whole process, timed like weightport (measure.run: wall time
+bench/floor.c is built once (the system C compiler, -O3 so the byte sums vectorise; libcrypto,
+which weightport already links, for the SHA-256 floor) into bench/out/floor. Each floor is a whole process, timed like weightport (measure.run: wall time
 from fork to exit, after the same sync); the program's own in-process time of the timed part is
 returned beside it.
 """
@@ -20,7 +20,7 @@ def build():
     source = HERE / "floor.c"
     if not BINARY.exists() or BINARY.stat().st_mtime < source.stat().st_mtime:
         BINARY.parent.mkdir(exist_ok=True)
-        subprocess.check_call(["cc", "-O3", "-o", str(BINARY), str(source)])
+        subprocess.check_call(["cc", "-O3", "-o", str(BINARY), str(source), "-lcrypto"])
     return BINARY
 
 
