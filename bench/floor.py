@@ -31,7 +31,7 @@ def run(mode, *paths):
         measure.fresh(paths[1])
     os.sync()
     t0 = time.perf_counter()
-    result = subprocess.run([str(BINARY), mode, *map(str, paths)], capture_output=True, text=True)
+    result = subprocess.run([*measure.FIFO, str(BINARY), mode, *map(str, paths)], capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if result.returncode != 0:
         raise SystemExit(f"floor {mode} failed: {result.stderr.strip()}")
