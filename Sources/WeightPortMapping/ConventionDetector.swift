@@ -1,5 +1,3 @@
-import WeightPortCore
-
 /// Finds which naming convention a file's tensor names are written in, and the architecture
 /// facts (flags, blocks per stage) its names depend on.
 public enum ConventionDetector {
@@ -47,22 +45,17 @@ public enum ConventionDetector {
     }
 
     /// Every table scored on `names`, best first.
-    /// The tables are tried on both cores: each is independent of the others.
     public static func rank(_ names: [String], tables: [MappingTable]) -> [Candidate] {
-        Parallel.map(tables.count) { score(names, tables[$0]) }
-            .compactMap { $0 }
-            .sorted { ($0.coverage, $0.mapped) > ($1.coverage, $1.mapped) }
-    }
-
-    static func score(_ names: [String], _ table: MappingTable) -> Candidate? {
-        let (context, firstPass) = contextAndFirstPass(for: names, table: table)
-        guard let mapping = firstPass ?? (try? NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical)) else {
-            return nil
-        }
-        let mapped = mapping.groups.reduce(0) { $0 + $1.foreign.count }
-        let considered = names.count - mapping.unused.count
-        let coverage = considered > 0 ? Double(mapped) / Double(considered) : 0
-        return Candidate(table: table, context: context, coverage: coverage, mapped: mapped)
+        tables.compactMap { table -> Candidate? in
+            let (context, firstPass) = contextAndFirstPass(for: names, table: table)
+            guard let mapping = firstPass ?? (try? NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical)) else {
+                return nil
+            }
+            let mapped = mapping.groups.reduce(0) { $0 + $1.foreign.count }
+            let considered = names.count - mapping.unused.count
+            let coverage = considered > 0 ? Double(mapped) / Double(considered) : 0
+            return Candidate(table: table, context: context, coverage: coverage, mapped: mapped)
+        }.sorted { ($0.coverage, $0.mapped) > ($1.coverage, $1.mapped) }
     }
 
     /// The convention of `names`: the best table, which must map most of them and beat the
