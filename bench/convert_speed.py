@@ -3,6 +3,9 @@
 
 - to safetensors: target <= 0.2x the time of pickle.load(encoding='latin1') + safetensors.numpy.save_file;
 - to .pth: target no slower than torch.save of the same tensors (loaded beforehand, not timed);
+- to .pkl (Detectron's own layout) and .h5 (the HDF5 bundle): reported against pickle.dump and h5py;
+- every format: within 1.5x the floor (issue #14), writing the same number of bytes from memory
+  into a new file with its space reserved (bench/floor.c), measured in the same rounds;
 - peak memory (max RSS of the weightport process) <= 1.5x the input size.
 The Detectron pickle (real Detectron blob names, R-101-FPN Mask R-CNN) is made once from the
 torchvision checkpoint of make_checkpoints.py by weightport itself, then cached in bench/out/.
@@ -14,7 +17,6 @@ the best runs are printed too. weightport's time includes its process start, rea
 mapping the pickle; the references' times start with their data already in Python.
 """
 import argparse
-import os
 import pickle
 import subprocess
 
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 from safetensors.numpy import save_file
 
+import floor
 import make_checkpoints
 import measure
 
@@ -40,19 +43,6 @@ def python_to_safetensors(src, dst):
     with open(src, "rb") as f:
         blobs = pickle.load(f, encoding="latin1")["blobs"]
     save_file({k: np.ascontiguousarray(v) for k, v in blobs.items()}, str(dst))
-
-
-def write_from_memory(data, dst):
-    """The least any converter must do: put the bytes into a new file (space reserved first, as
-    weightport does), from memory that is already mapped."""
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.posix_fallocate(fd, 0, len(data))
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
 
 
 def paired(repeats, reference, weightport_args, output_ref, output_wp):
@@ -77,40 +67,86 @@ def report(label, reference_name, ref, wp, peak, size, target, meets):
           f"{'meets' if meets(m_wp, m_ref) else 'MISSES'}); peak RSS {peak / size:.2f}x input (target <= 1.5x)")
 
 
+def python_to_pickle(blobs, dst):
+    with open(dst, "wb") as f:
+        pickle.dump({"blobs": blobs}, f, 2)
+
+
+def python_to_h5(blobs, dst):
+    import h5py
+    with h5py.File(dst, "w") as f:
+        for name, array in blobs.items():
+            f.create_dataset(name, data=array)
+
+
+def rounds(repeats, reference, weightport_args, output_ref, output_wp, src, hashed=False):
+    """`repeats` alternating rounds of reference, weightport and the write floor (bench/floor.c:
+    the source's bytes already in memory, written into a new file with its space reserved; its
+    in-process time, since the floor starts with the bytes in memory)."""
+    floor_path = OUT / "floor.bin"
+    ref, wp, peak, floors, hashes = [], [], 0, [], []
+    for _ in range(repeats):
+        r, w, p = paired(1, reference, weightport_args, output_ref, output_wp)
+        ref += r
+        wp += w
+        peak = max(peak, p)
+        floors.append(floor.run("write", src, floor_path)[1])
+        if hashed:
+            hashes.append(floor.run("hash", src)[1])
+    measure.fresh(floor_path)
+    measure.fresh(output_ref)
+    measure.fresh(output_wp)
+    return ref, wp, peak, floors, hashes
+
+
+def report_floor(floors, wp, ref):
+    m_floor, m_wp = measure.median(floors), measure.median(wp)
+    print(f"     floor: the same bytes from memory into a new file, median {m_floor:.3f} s (best {min(floors):.3f}) "
+          f"= {m_floor / measure.median(ref):.2f}x the reference; weightport median {m_wp:.3f} s = {m_wp / m_floor:.2f}x the floor "
+          f"(target <= 1.5x: {'meets' if m_wp <= 1.5 * m_floor else 'MISSES'}), {m_wp - m_floor:.3f} s above it")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weightport", required=True)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--formats", default="safetensors,pth,pkl,h5")
     args = parser.parse_args()
     torch.set_num_threads(2)
     make_checkpoints.main()
+    floor.build()
     src = detectron_pickle(args.weightport)
     size = src.stat().st_size
-    print(f"convert a {size / 1e6:.0f} MB Detectron pickle (R-101-FPN Mask R-CNN), {args.repeats} paired runs")
-
-    ref_st, wp_st = OUT / "ref.safetensors", OUT / "wp.safetensors"
-    ref, wp, peak = paired(args.repeats, lambda: python_to_safetensors(src, ref_st),
-                           [args.weightport, "convert", src, "-o", wp_st], ref_st, wp_st)
-    report("safetensors", "pickle.load + save_file", ref, wp, peak, size, "<= 0.2x", lambda w, r: w <= 0.2 * r)
-    data = src.read_bytes()
-    floor_path = OUT / "floor.bin"
-    floor = []
-    for _ in range(args.repeats):
-        measure.fresh(floor_path)
-        floor.append(measure.in_process(lambda: write_from_memory(data, floor_path)))
-    measure.fresh(floor_path)
-    del data
-    print(f"     floor: writing the {size / 1e6:.0f} MB from memory into a new file alone takes median "
-          f"{measure.median(floor):.3f} s (best {min(floor):.3f}) = {measure.median(floor) / measure.median(ref):.2f}x "
-          f"the reference median; weightport's time over this floor: {measure.median(wp) - measure.median(floor):.3f} s")
-
+    formats = args.formats.split(",")
+    print(f"convert a {size / 1e6:.0f} MB Detectron pickle (R-101-FPN Mask R-CNN), {args.repeats} alternating rounds "
+          f"(reference, weightport, floor); load average {measure.load_average()}")
     with open(src, "rb") as f:
         blobs = pickle.load(f, encoding="latin1")["blobs"]
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in blobs.items()}
-    ref_pth, wp_pth = OUT / "ref.pth", OUT / "wp.pth"
-    ref, wp, peak = paired(args.repeats, lambda: torch.save(tensors, ref_pth),
-                           [args.weightport, "convert", src, "-o", wp_pth], ref_pth, wp_pth)
-    report(".pth", "torch.save", ref, wp, peak, size, "<= 1x", lambda w, r: w <= r)
+    for fmt in formats:
+        ref_out, wp_out = OUT / f"ref.{fmt}", OUT / f"wp.{fmt}"
+        wp_args = [args.weightport, "convert", src, "-o", wp_out]
+        if fmt == "safetensors":
+            reference, name, target, meets = (lambda: python_to_safetensors(src, ref_out), "pickle.load + save_file",
+                                              "<= 0.2x", lambda w, r: w <= 0.2 * r)
+        elif fmt == "pth":
+            tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in blobs.items()}
+            reference, name, target, meets = (lambda: torch.save(tensors, ref_out), "torch.save", "<= 1x",
+                                              lambda w, r: w <= r)
+        elif fmt == "pkl":
+            reference, name, target, meets = (lambda: python_to_pickle(blobs, ref_out), "pickle.dump (protocol 2)",
+                                              "reported", lambda w, r: True)
+        else:
+            reference, name, target, meets = (lambda: python_to_h5(blobs, ref_out), "h5py create_dataset",
+                                              "reported", lambda w, r: True)
+        ref, wp, peak, floors, hashes = rounds(args.repeats, reference, wp_args, ref_out, wp_out, src, hashed=fmt == "h5")
+        report(fmt, name, ref, wp, peak, size, target, meets)
+        report_floor(floors, wp, ref)
+        if hashes:
+            # A bundle records its source's SHA-256 (DESIGN.md §8): hashing the source is a floor of its own.
+            m_hash = measure.median(hashes)
+            print(f"     SHA-256 of the source alone (libcrypto, mapped, one thread): median {m_hash:.3f} s "
+                  f"= {m_hash / measure.median(floors):.2f}x the write floor; weightport = {measure.median(wp) / m_hash:.2f}x it")
+    print(f"  load average after: {measure.load_average()}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -28,6 +29,29 @@ int wp_reserve_space(int fd, int64_t length) {
     (void)fd; (void)length;
     errno = ENOSYS;
     return -1;
+#endif
+}
+
+int wp_copy_is_offloaded(int fd) {
+#if defined(__linux__)
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return 0;
+    switch ((unsigned long)info.f_type) {
+    case 0x9123683EUL: /* btrfs */
+    case 0x58465342UL: /* XFS */
+    case 0xCA451A4EUL: /* bcachefs */
+    case 0x2FC12FC1UL: /* ZFS */
+    case 0x6969UL:     /* NFS */
+    case 0xFE534D42UL: /* SMB2 */
+    case 0xFF534D42UL: /* CIFS */
+    case 0x00C36400UL: /* Ceph */
+        return 1;
+    default:
+        return 0;
+    }
+#else
+    (void)fd;
+    return 0;
 #endif
 }
 

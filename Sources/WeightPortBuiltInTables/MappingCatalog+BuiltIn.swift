@@ -12,6 +12,12 @@ extension MappingCatalog {
         return MappingCatalog(folder: nil, tables: tables)
     }
 
+    /// The built-in tables, parsed from now on by a helper thread and whichever thread asks for
+    /// them (`SharedTableParsing`); the same tables and errors as `builtIn()`.
+    public static func builtInInBackground() -> SharedTableParsing {
+        SharedTableParsing(EmbeddedMappingTables.files.map { ($0.text, "built-in " + $0.name) })
+    }
+
     /// The tables a command uses: `folder` when given (`--mappings DIR`), else the folder in
     /// `$WEIGHTPORT_MAPPINGS`, else the built-in tables.
     public static func resolve(folder: String?, environment: [String: String] = ProcessInfo.processInfo.environment)

@@ -81,15 +81,19 @@ public struct Unpickler {
         case 0x5D: try push(.list(PickleList()))
         case 0x29: try push(.tuple(PickleTuple([])))
         case 0x8F: try push(.set(PickleList()))
-        case 0x74: try push(makeTuple(try popMark()))
-        case 0x85, 0x86, 0x87: try push(makeTuple(try popItems(Int(op) - 0x84)))
+        // The items are popped into a local before `makeTuple` & co. are named: written as
+        // `push(makeTuple(try popMark()))`, Swift copies `self` for the non-mutating call first,
+        // so the pop found the stack's buffer shared and copied the whole stack, on every tuple
+        // (a Detectron pickle keeps ~1,100 items on the stack while it fills its dict).
+        case 0x74: let items = try popMark(); try push(makeTuple(items))
+        case 0x85, 0x86, 0x87: let items = try popItems(Int(op) - 0x84); try push(makeTuple(items))
         case 0x73: try setItems(try popItems(2))
         case 0x75: try setItems(try popMark())
         case 0x61: try appendItems(try popItems(1))
         case 0x65, 0x90: try appendItems(try popMark())
-        case 0x91: try push(makeFrozenSet(try popMark()))
-        case 0x64: try push(makeDict(try popMark()))
-        case 0x6C: try push(makeList(try popMark()))
+        case 0x91: let items = try popMark(); try push(makeFrozenSet(items))
+        case 0x64: let items = try popMark(); try push(makeDict(items))
+        case 0x6C: let items = try popMark(); try push(makeList(items))
         case 0x4E: try push(.none)
         case 0x88: try push(.bool(true))
         case 0x89: try push(.bool(false))

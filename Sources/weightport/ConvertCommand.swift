@@ -91,8 +91,5 @@ struct ConventionOptions: ParsableArguments {
     func catalog() throws -> MappingCatalog { try MappingsCommand.load(mappings) }
 
     /// The catalog read on another thread, for commands that parse their input meanwhile.
-    func catalogInBackground() -> BackgroundValue<MappingCatalog> {
-        let folder = mappings
-        return BackgroundValue { try MappingsCommand.load(folder) }
-    }
+    func catalogInBackground() -> CatalogInBackground { CatalogInBackground(folder: mappings) }
 }

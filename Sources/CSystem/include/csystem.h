@@ -14,6 +14,11 @@ long wp_copy_file_range(int in, int64_t *in_offset, int out, size_t length);
 /// changing its size. Returns 0, or -1 with errno set (EOPNOTSUPP, ENOSYS, ...).
 int wp_reserve_space(int fd, int64_t length);
 
+/// 1 when `fd` lies on a file system whose copy_file_range(2) shares or offloads the copy
+/// (btrfs, XFS, bcachefs, ZFS: extents shared; NFS, SMB, Ceph: copied on the server); 0 where
+/// it would copy the bytes through the page cache like write(2) (ext4, tmpfs, ...), or unknown.
+int wp_copy_is_offloaded(int fd);
+
 /// Maps every page of [address, address + length) of a file map into the process, reading it in
 /// if needed: madvise(MADV_POPULATE_READ) where the kernel has it (5.14+), else one read per page.
 void wp_prefault(const void *address, size_t length);

@@ -1,0 +1,96 @@
+// The floors the I/O benchmarks compare weightport with: the least any program must do to read
+// or to write a file of this size on this machine. Built by bench/floor.py with the system C
+// compiler (-O2: the byte sums vectorise, as any tight loop over bytes would).
+//
+//   floor map FILE        mmap the file, add up every byte once          (reading floor)
+//   floor read FILE       read() it in 1 MiB pieces, add up every byte   (reading, without a map)
+//   floor hash FILE       mmap the file, SHA-256 it with libcrypto       (what an HDF5 bundle's
+//                         source checksum costs at least: FORMATS/DESIGN §8 record it)
+//   floor write FILE OUT  copy FILE into memory (not timed), then create OUT, reserve its space
+//                         (fallocate) and write the bytes into it, 1 MiB a call (writing floor)
+//
+// Each prints `seconds sum` for the timed part on one line; the benchmark also times the whole
+// process, as it times weightport. No fsync anywhere, as weightport does none.
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static uint64_t sum_bytes(const unsigned char *p, size_t n) {
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; i++) s += p[i];
+    return s;
+}
+
+static size_t size_of(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) { perror("fstat"); exit(1); }
+    return (size_t)st.st_size;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) { fprintf(stderr, "usage: floor map|read|hash FILE | floor write FILE OUT\n"); return 2; }
+    const char *mode = argv[1];
+    double t0 = now();
+    int fd = open(argv[2], O_RDONLY);
+    if (fd < 0) { perror(argv[2]); return 1; }
+    size_t n = size_of(fd);
+    uint64_t sum = 0;
+    if (strcmp(mode, "map") == 0) {
+        const unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) { perror("mmap"); return 1; }
+        sum = sum_bytes(p, n);
+    } else if (strcmp(mode, "hash") == 0) {
+        const unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) { perror("mmap"); return 1; }
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int length = 0;
+        if (!EVP_Digest(p, n, digest, &length, EVP_sha256(), NULL)) { fprintf(stderr, "sha256 failed\n"); return 1; }
+        sum = digest[0];
+    } else if (strcmp(mode, "read") == 0) {
+        enum { piece = 1 << 20 };
+        unsigned char *buffer = malloc(piece);
+        ssize_t got;
+        while ((got = read(fd, buffer, piece)) > 0) sum += sum_bytes(buffer, (size_t)got);
+    } else if (strcmp(mode, "write") == 0 && argc >= 4) {
+        unsigned char *data = malloc(n);
+        for (size_t off = 0; off < n;) {
+            ssize_t got = read(fd, data + off, n - off);
+            if (got <= 0) { perror("read"); return 1; }
+            off += (size_t)got;
+        }
+        t0 = now();
+        int out = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out < 0) { perror(argv[3]); return 1; }
+        if (fallocate(out, FALLOC_FL_KEEP_SIZE, 0, (off_t)n) != 0) perror("fallocate");
+        // 1 MiB per write(2), as weightport writes: one 254 MB write took 0.05–0.9 s here (the
+        // kernel asks for huge page-cache folios and stalls allocating them), 1 MiB pieces
+        // 0.044–0.096 s; this is a floor, so it takes the faster way.
+        for (size_t off = 0; off < n;) {
+            size_t want = n - off < (1u << 20) ? n - off : (1u << 20);
+            ssize_t put = write(out, data + off, want);
+            if (put <= 0) { perror("write"); return 1; }
+            off += (size_t)put;
+        }
+        close(out);
+        sum = n;
+    } else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        return 2;
+    }
+    printf("%.6f %llu\n", now() - t0, (unsigned long long)sum);
+    return 0;
+}

@@ -1,0 +1,38 @@
+"""The floors of issue #14: the least any program must do to read or write a file this size here.
+
+bench/floor.c is built once (the system C compiler, -O3 so the byte sums vectorise; libcrypto,
+which weightport already links, for the SHA-256 floor) into bench/out/floor. Each floor is a whole process, timed like weightport (measure.run: wall time
+from fork to exit, after the same sync); the program's own in-process time of the timed part is
+returned beside it.
+"""
+import os
+import pathlib
+import subprocess
+import time
+
+import measure
+
+HERE = pathlib.Path(__file__).resolve().parent
+BINARY = HERE / "out" / "floor"
+
+
+def build():
+    source = HERE / "floor.c"
+    if not BINARY.exists() or BINARY.stat().st_mtime < source.stat().st_mtime:
+        BINARY.parent.mkdir(exist_ok=True)
+        subprocess.check_call(["cc", "-O3", "-o", str(BINARY), str(source), "-lcrypto"])
+    return BINARY
+
+
+def run(mode, *paths):
+    """(whole-process seconds, in-process seconds of the timed part), after the same sync as
+    measure.run; a written output is removed first, so every run creates its file."""
+    if mode == "write":
+        measure.fresh(paths[1])
+    os.sync()
+    t0 = time.perf_counter()
+    result = subprocess.run([*measure.FIFO, str(BINARY), mode, *map(str, paths)], capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if result.returncode != 0:
+        raise SystemExit(f"floor {mode} failed: {result.stderr.strip()}")
+    return elapsed, float(result.stdout.split()[0])
