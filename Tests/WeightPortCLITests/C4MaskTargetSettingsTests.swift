@@ -59,6 +59,29 @@ final class C4MaskTargetSettingsTests: XCTestCase {
         }
     }
 
+    /// mmdetection's C4 mask branch runs the box head's shared_head (roi_head.shared_head.layer4),
+    /// so a dilated Detectron mask branch is inexpressible there, now that the conversion itself
+    /// succeeds; v0up's own res5 copy has no mmdet name (the conversion says so unless dropped).
+    func testDefaultDilationIsInexpressibleInMMDet() throws {
+        let drop = ["--drop", "roi_heads.mask_head.res5.*"]
+        let dilated = Fixtures.path("heads/detectron_c4_v0up/model_final_default_dilation.pkl")
+        let mmdet = try convert(dilated, to: "mmdet", drop)
+        XCTAssertEqual(mmdet.dilationLines, ["C4 mask branch's res5 dilation = 2: the C4 mask branch runs roi_head.shared_head, the box head's own ResLayer module (StandardRoIHead._mask_forward), so its dilation dilates the box head's res5 as well"])
+        XCTAssertFalse(mmdet.settings.contains { ($0["key"] as? String ?? "").contains("dilation") }, "\(mmdet.settings)")
+        XCTAssertEqual(mmdet.setting("model.roi_head.bbox_roi_extractor.roi_layer.output_size")?["value"] as? String, "14")
+        XCTAssertEqual(mmdet.setting("model.backbone.style")?["value"] as? String, "'caffe'")
+
+        let plain = try convert(Fixtures.path("heads/detectron_c4_v0up/model_final.pkl"), to: "mmdet", drop)
+        XCTAssertTrue(plain.dilationLines.isEmpty, "\(plain.inexpressible)")
+        XCTAssertFalse(plain.unstated.contains(SettingName.maskDilation.title))
+
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("wp-c4-mmdet-\(UUID().uuidString).pth").path
+        let refused = try CLIRunner.run(["convert", dilated, "-o", out, "--to", "mmdet"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("mmdet has no C4 mask branch with its own res5 (Detectron v0up): 20 tensors have no name in the target (e.g. roi_heads.mask_head.res5.0.conv1.weight)"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     /// Into Detectron, whose MRCNN.DILATION defaults to 2, an undilated C4 mask branch (a
     /// detectron2 R-50-C4 Mask R-CNN, made from the v0upshare fixture) must say `MRCNN.DILATION: 1`.
     func testDetectronTargetIsToldTheUndilatedMaskBranch() throws {
