@@ -6,11 +6,11 @@ import XCTest
 
 /// mmdetection's C4 detectors (`_base_/models/mask-rcnn_r50-caffe-c4.py`: res5 as the RoI head's
 /// `shared_head`, a ResLayer(stage=3) that names its stage `layer4`) through the CLI, both ways:
-/// the Detectron C4 fixture into mmdet and back onto the hub, and heads/mmdet_c4/model.pth, a
+/// the Detectron C4 fixture into mmdet and back onto the hub, and mmdet_c4/model.pth, a
 /// checkpoint saved from real mmdetection 3.3 modules (fixtures/gen_mmdet_c4.py).
 final class MMDetC4Tests: XCTestCase {
     static let detectronC4 = Fixtures.path("heads/detectron_c4/model_final.pkl")
-    static let mmdetC4 = Fixtures.path("heads/mmdet_c4/model.pth")
+    static let mmdetC4 = Fixtures.path("mmdet_c4/model.pth")
 
     /// The C4 head's names and shapes in mmdetection (as its modules name them in the fixture:
     /// the Detectron fixture's widths, 4 classes, class-agnostic boxes, class-specific masks).
