@@ -1,5 +1,4 @@
 // Reading side of the libhdf5 shim (see chdf5.h). Writing lives in write.c.
-#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 #include "chdf5.h"
@@ -8,11 +7,12 @@
 char wp_h5_shim_error[512];
 
 int wp_h5_version(unsigned *major, unsigned *minor, unsigned *release) {
+    if (wp_h5_load() < 0) return -1;
     return H5get_libversion(major, minor, release) < 0 ? -1 : 0;
 }
 
 int wp_h5_init(void) {
-    if (H5open() < 0) return -1;
+    if (wp_h5_load() < 0) return -1;
     // Errors are reported once, by the Swift wrapper, never printed by the library.
     return H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0 ? -1 : 0;
 }

@@ -13,11 +13,26 @@ import WeightPortCore
 ///   types (compound, references, …) are listed under `unsupported_datasets` and skipped.
 ///
 /// A file libhdf5 cannot open gives one `HDF5Error`, never a printed error stack.
+///
+/// `read` runs libhdf5 in a child process (`HDF5IsolatedReader`): libhdf5 1.10 crashes, hangs or
+/// allocates without bound on some corrupt files, and that must not take the caller down.
+/// `readInProcess` calls libhdf5 in this process, for files the caller trusts (and for the child).
 public enum HDF5TensorReader {
     /// Attributes larger than this many elements are left out of the metadata.
     static let maxAttributeElements = 1 << 20
 
-    public static func read(path: String) throws -> WeightFile {
+    /// Reads the file at `path` in an isolated child process (see the type's description).
+    public static func read(path: String, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5IsolatedReader.read(path: path, limits: limits)
+    }
+
+    /// Reads a file held in memory in an isolated child process.
+    public static func read(_ bytes: ByteRegion, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5IsolatedReader.read(bytes, limits: limits)
+    }
+
+    /// Reads the file at `path` with libhdf5 in this process: only for files from a trusted source.
+    public static func readInProcess(path: String) throws -> WeightFile {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_read(path), "open the file as HDF5")
             defer { _ = wp_h5_close_file(file) }
@@ -25,8 +40,9 @@ public enum HDF5TensorReader {
         }
     }
 
-    /// Reads a file held in memory (libhdf5 copies the image, so prefer `read(path:)` for big files).
-    public static func read(_ bytes: ByteRegion) throws -> WeightFile {
+    /// Reads a file held in memory with libhdf5 in this process (libhdf5 copies the image): only
+    /// for bytes from a trusted source.
+    public static func readInProcess(_ bytes: ByteRegion) throws -> WeightFile {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_image(bytes.base, bytes.count), "open the bytes as HDF5")
             defer { _ = wp_h5_close_file(file) }

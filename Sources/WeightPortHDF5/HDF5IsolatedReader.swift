@@ -1,0 +1,176 @@
+import CSystem
+import Foundation
+import WeightPortCore
+
+/// Limits for the process that reads one untrusted HDF5 file.
+public struct HDF5ReadLimits: Sendable, Equatable {
+    /// CPU seconds before the reader is stopped (SIGXCPU).
+    public var cpuSeconds: Int
+    /// Wall-clock seconds the parent waits before killing the reader.
+    public var wallSeconds: Int
+    /// The reader's address-space limit in bytes (not applied under AddressSanitizer).
+    public var addressSpaceBytes: Int
+
+    public init(cpuSeconds: Int, wallSeconds: Int, addressSpaceBytes: Int) {
+        self.cpuSeconds = cpuSeconds
+        self.wallSeconds = wallSeconds
+        self.addressSpaceBytes = addressSpaceBytes
+    }
+
+    /// Proportional to the file: 2 CPU seconds plus one per 10 MB (reading 254 MB takes about
+    /// 0.3 s), three times that plus 5 s of wall-clock time (the machine may be busy), and 4 GiB
+    /// plus 4 × the file of address space (libhdf5's 21 GB `malloc` from a corrupt size fails).
+    public static func forFile(size: Int) -> HDF5ReadLimits {
+        let cpu = 2 + size / 10_000_000
+        return HDF5ReadLimits(cpuSeconds: cpu, wallSeconds: 3 * cpu + 5, addressSpaceBytes: (4 << 30) + 4 * size)
+    }
+}
+
+/// Reads HDF5 files with libhdf5 in a child process, so that a corrupt or hostile file that
+/// crashes, hangs or exhausts libhdf5 (Debian's 1.10.8 does all three; see the README's
+/// Reliability section) becomes an `HDF5Error` instead of taking the caller down.
+///
+/// The parent creates a memory file (`memfd_create`) and starts the child, which reads the file
+/// with libhdf5 under resource limits (`HDF5ReadLimits`), then writes a header and the tensors'
+/// bytes into the memory file (`HDF5ReaderOutput`) and exits. The parent maps the memory file —
+/// tensors are slices of that map, no copy — after checking the header as untrusted input.
+///
+/// How the child is started: an executable that registered itself (`registerExecutable`; the
+/// `weightport` CLI does, as `/proc/self/exe`) is started afresh with the hidden argument
+/// `childCommand` and must call `runChildIfRequested` first thing in `main`. A process that
+/// registered nothing (a library user) forks without exec: the child shares the parent's code,
+/// and the fork happens while this module's lock is held, so no other thread is inside libhdf5.
+/// (A fork copies only the calling thread: should another thread hold a lock of the Swift
+/// runtime or the C library at that moment, the child may block on it; the wall-clock limit
+/// then stops it and the read fails with `.readerTimedOut`. Re-exec has no such hazard.)
+public enum HDF5IsolatedReader {
+    /// The hidden first argument with which a registered executable becomes the reader child.
+    public static let childCommand = "__weightport-hdf5-reader"
+
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var executable: String?
+
+    /// Makes reads re-exec `path` (see the type's description); nil returns to forking.
+    public static func registerExecutable(_ path: String?) {
+        lock.withLock { executable = path }
+    }
+
+    /// When `arguments` (the process's own) are the reader child's, runs it and exits;
+    /// otherwise returns at once.
+    public static func runChildIfRequested(_ arguments: [String]) {
+        guard arguments.count == 5, arguments[1] == childCommand else { return }
+        let limits = HDF5ReadLimits(cpuSeconds: Int(arguments[3]) ?? 10, wallSeconds: 0,
+                                    addressSpaceBytes: Int(arguments[4]) ?? (4 << 30))
+        runChild(input: arguments[2], output: 3, limits: limits)
+    }
+
+    /// Reads the HDF5 file at `path` in a child process.
+    public static func read(path: String, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        var info = stat()
+        let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        return try run(input: path, inputDescriptor: nil, limits: limits ?? .forFile(size: size))
+    }
+
+    /// Reads an HDF5 file held in memory in a child process (the bytes go to it in a memory file).
+    public static func read(_ bytes: ByteRegion, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        let input = wp_memfd("weightport-hdf5-input")
+        guard input >= 0 else { throw .readerFailed("cannot create a memory file: \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        guard writeAll(input, bytes.bytes, at: 0) else {
+            throw .readerFailed("cannot fill a memory file: \(String(cString: strerror(errno)))")
+        }
+        return try run(input: nil, inputDescriptor: input, limits: limits ?? .forFile(size: bytes.count))
+    }
+
+    private static func run(input: String?, inputDescriptor: Int32?, limits: HDF5ReadLimits) throws(HDF5Error) -> WeightFile {
+        let output = wp_memfd("weightport-hdf5-output")
+        guard output >= 0 else { throw .readerFailed("cannot create a memory file: \(String(cString: strerror(errno)))") }
+        defer { close(output) }
+        let pid = try start(input: input, inputDescriptor: inputDescriptor, output: output, limits: limits)
+        var status: Int32 = 0
+        switch wp_wait_child(pid, Int32(clamping: limits.wallSeconds * 1000), &status) {
+        case 0: break
+        case 1: throw .readerTimedOut(seconds: limits.wallSeconds)
+        default: throw .readerFailed("cannot wait for the reader process: \(String(cString: strerror(errno)))")
+        }
+        var exitCode: Int32 = 0
+        let signal = wp_wait_status(status, &exitCode)
+        if signal == SIGXCPU { throw .readerTimedOut(seconds: limits.cpuSeconds) }
+        if signal != 0 { throw .readerCrashed(signalName(signal)) }
+        if exitCode != 0 { throw .readerCrashed("the reader process exited with status \(exitCode)") }
+        let region: ByteRegion
+        do {
+            // Populated: the pages are already in memory (the child wrote them); one call maps
+            // them all instead of a fault per page.
+            region = try MappedFile.map(path: "/proc/self/fd/\(output)", prefault: true)
+        } catch {
+            throw .readerFailed("cannot map the reader's output: \(error.what)")
+        }
+        return try HDF5ReaderOutput.decode(region)
+    }
+
+    /// Decodes a reader child's output (`region`: the whole memory file it wrote). Public for
+    /// the fuzz target that drives the decoder with arbitrary bytes; the output is untrusted.
+    public static func decodeOutput(_ region: ByteRegion) throws(HDF5Error) -> WeightFile {
+        try HDF5ReaderOutput.decode(region)
+    }
+
+    /// The child's pid: a re-exec of the registered executable, else a fork running `runChild`.
+    private static func start(input: String?, inputDescriptor: Int32?, output: Int32, limits: HDF5ReadLimits) throws(HDF5Error) -> Int32 {
+        if let executable = lock.withLock({ executable }) {
+            var descriptors = [output]
+            if let inputDescriptor { descriptors.append(inputDescriptor) }
+            let arguments = [executable, childCommand, input ?? "/proc/self/fd/4", String(limits.cpuSeconds), String(limits.addressSpaceBytes)]
+            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            let pid = wp_spawn(executable, &argv, descriptors, Int32(descriptors.count))
+            guard pid > 0 else { throw .readerFailed("cannot start the reader process \(executable): \(String(cString: strerror(errno)))") }
+            return pid
+        }
+        let childInput = input ?? "/proc/self/fd/\(inputDescriptor ?? -1)"
+        let pid = HDF5Library.holdingLock { wp_fork() }
+        if pid == 0 {
+            HDF5Library.enterForkedChild()
+            runChild(input: childInput, output: output, limits: limits)
+        }
+        guard pid > 0 else { throw .readerFailed("cannot fork the reader process: \(String(cString: strerror(errno)))") }
+        return pid
+    }
+
+    /// The child: limits itself, reads, writes the outcome to `output`, exits (0, or 3 when the
+    /// outcome could not be written).
+    static func runChild(input: String, output: Int32, limits: HDF5ReadLimits) -> Never {
+        wp_limit_self(limits.cpuSeconds, limits.addressSpaceBytes, limits.addressSpaceBytes)
+        var header: [UInt8]
+        var placements: [(ByteRegion, Int)] = []
+        do {
+            (header, placements) = HDF5ReaderOutput.encode(try HDF5TensorReader.readInProcess(path: input))
+        } catch let error as HDF5Error {
+            header = HDF5ReaderOutput.encode(error)
+        } catch {
+            header = HDF5ReaderOutput.encode(.readerFailed(String(describing: error)))
+        }
+        var ok = header.withUnsafeBytes { writeAll(output, $0, at: 0) }
+        for (region, offset) in placements where ok { ok = writeAll(output, region.bytes, at: offset) }
+        wp_exit_now(ok ? 0 : 3)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
+    }
+
+    private static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [
+            SIGSEGV: "SIGSEGV", SIGBUS: "SIGBUS", SIGABRT: "SIGABRT", SIGILL: "SIGILL", SIGFPE: "SIGFPE",
+            SIGTRAP: "SIGTRAP", SIGKILL: "SIGKILL", SIGXFSZ: "SIGXFSZ (output limit)", SIGTERM: "SIGTERM",
+        ]
+        return names[signal] ?? "signal \(signal)"
+    }
+}

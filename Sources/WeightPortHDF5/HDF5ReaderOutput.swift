@@ -1,0 +1,218 @@
+import WeightPortCore
+
+/// What the isolated reader's child process hands back to its parent, in the memory file they
+/// share (`HDF5IsolatedReader`): a header describing the outcome, then the tensors' raw bytes.
+///
+/// Layout (little-endian): the magic `WPH5OUT1`, the header's length (u64), the header, then the
+/// data area. The header is either an error (`0x01`, the `HDF5Error`) or a result (`0x00`):
+/// tensor count (u32); per tensor its name, dtype name, rank (u8, at most 32), dims (u64 each),
+/// offset and length of its bytes (u64, from the start of the file); metadata count (u32); per
+/// entry its key and a JSON value (tag byte, then the value). Strings are u32 length + UTF-8.
+///
+/// The parent decodes it as untrusted input: the child ran libhdf5 over a file that may be
+/// hostile, so every count, offset, length, rank, dtype and nesting depth is checked before use.
+enum HDF5ReaderOutput {
+    static let magic: [UInt8] = Array("WPH5OUT1".utf8)
+    /// Tensor data starts at a multiple of this (SIMD loads are never split).
+    static let alignment = 64
+    static let maxRank = 32
+    static let maxDepth = 64
+
+    // MARK: encoding (the child)
+
+    /// The header for a successful read, and where each tensor's bytes go (offset, length).
+    static func encode(_ file: WeightFile) -> (header: [UInt8], placements: [(ByteRegion, Int)]) {
+        var header = Writer()
+        header.u8(0)
+        header.u32(file.tensors.count)
+        // Offsets depend on the header's size, which depends on the offsets' values only through
+        // their fixed width: lay the header out with placeholders, then fill them in.
+        var offsetSlots: [Int] = []
+        var regions: [ByteRegion] = []
+        for (name, tensor) in file.tensors {
+            header.string(name)
+            header.string(tensor.dtype.rawValue)
+            header.u8(tensor.shape.count)
+            for dim in tensor.shape { header.u64(dim) }
+            offsetSlots.append(header.bytes.count)
+            header.u64(0)
+            let bytes = tensor.contiguousBytes()
+            header.u64(bytes.count)
+            regions.append(bytes)
+        }
+        header.u32(file.metadata.count)
+        for (key, value) in file.metadata {
+            header.string(key)
+            header.json(value)
+        }
+        var at = align(magic.count + 8 + header.bytes.count)
+        var placements: [(ByteRegion, Int)] = []
+        for (slot, region) in zip(offsetSlots, regions) {
+            header.set(u64: at, at: slot)
+            placements.append((region, at))
+            at = align(at + region.count)
+        }
+        return (frame(header.bytes), placements)
+    }
+
+    /// The header reporting that the read failed with `error`.
+    static func encode(_ error: HDF5Error) -> [UInt8] {
+        var header = Writer()
+        header.u8(1)
+        switch error {
+        case .library(let operation, let message, let path): header.u8(0); header.string(operation); header.string(message); header.path(path)
+        case .unsupported(let message, let path): header.u8(1); header.string(message); header.string(""); header.path(path)
+        case .limitExceeded(let message, let path): header.u8(2); header.string(message); header.string(""); header.path(path)
+        case .libraryUnavailable(let reason): header.u8(3); header.string(reason); header.string(""); header.path(nil)
+        case .readerCrashed(let how), .readerFailed(let how): header.u8(4); header.string(how); header.string(""); header.path(nil)
+        case .readerTimedOut(let seconds): header.u8(4); header.string("timed out after \(seconds) s"); header.string(""); header.path(nil)
+        }
+        return frame(header.bytes)
+    }
+
+    private static func frame(_ header: [UInt8]) -> [UInt8] {
+        var out = Writer()
+        out.bytes = magic
+        out.u64(header.count)
+        return out.bytes + header
+    }
+
+    static func align(_ offset: Int) -> Int { (offset + alignment - 1) / alignment * alignment }
+
+    // MARK: decoding (the parent)
+
+    /// Decodes the child's output held in `region` (the whole memory file); tensors are slices
+    /// of it. Throws the child's own error, or `.readerFailed` when the output is malformed.
+    static func decode(_ region: ByteRegion) throws(HDF5Error) -> WeightFile {
+        do {
+            return try decodeChecked(region)
+        } catch let error as HDF5Error {
+            throw error
+        } catch let error as Diagnostic {
+            throw .readerFailed("malformed output from the reader process: \(error.what)")
+        } catch {
+            throw .readerFailed("malformed output from the reader process")
+        }
+    }
+
+    private static func decodeChecked(_ region: ByteRegion) throws -> WeightFile {
+        var cursor = ByteCursor(region)
+        guard try cursor.readBytes(magic.count, "magic") == magic else {
+            throw HDF5Error.readerFailed("the reader process wrote no result")
+        }
+        let headerLength = try count(cursor.readLE(UInt64.self, "header length"), atMost: cursor.remaining, "header length")
+        var header = ByteCursor(try cursor.readRegion(headerLength, "header"))
+        let status = try header.readUInt8("status")
+        if status == 1 { throw try decodeError(&header) }
+        guard status == 0 else { throw HDF5Error.readerFailed("malformed output from the reader process: status \(status)") }
+        // A tensor record takes at least 29 bytes, so a count above remaining / 29 is a lie.
+        let tensorCount = try count(UInt64(header.readLE(UInt32.self, "tensor count")), atMost: header.remaining / 29, "tensor count")
+        var tensors: [(String, Tensor)] = []
+        tensors.reserveCapacity(tensorCount)
+        for _ in 0..<tensorCount {
+            let name = try string(&header)
+            let dtypeName = try string(&header)
+            guard let dtype = DType(rawValue: dtypeName) else { throw HDF5Error.readerFailed("malformed output from the reader process: dtype '\(dtypeName)'") }
+            let rank = try count(UInt64(header.readUInt8("rank")), atMost: maxRank, "rank")
+            var shape: [Int] = []
+            var elements = 1
+            for _ in 0..<rank {
+                let dim = try count(header.readLE(UInt64.self, "dim"), atMost: region.count, "dimension")
+                shape.append(dim)
+                let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
+                guard !overflow else { throw HDF5Error.readerFailed("malformed output from the reader process: shape \(shape) overflows") }
+                elements = product
+            }
+            let offset = try count(header.readLE(UInt64.self, "offset"), atMost: region.count, "offset")
+            let length = try count(header.readLE(UInt64.self, "length"), atMost: region.count - offset, "length")
+            let (expected, overflow) = elements.multipliedReportingOverflow(by: dtype.size)
+            guard !overflow, expected == length, offset >= magic.count + 8 + headerLength else {
+                throw HDF5Error.readerFailed("malformed output from the reader process: tensor '\(name)' of shape \(shape) has \(length) bytes at \(offset)")
+            }
+            tensors.append((name, try Tensor(dtype: dtype, shape: shape, byteOrder: .host, storage: region.slice(offset, length), name: name)))
+        }
+        let metadataCount = try count(UInt64(header.readLE(UInt32.self, "metadata count")), atMost: header.remaining / 5, "metadata count")
+        var metadata: [(String, JSONValue)] = []
+        for _ in 0..<metadataCount { metadata.append((try string(&header), try json(&header, depth: 0))) }
+        guard header.isAtEnd else { throw HDF5Error.readerFailed("malformed output from the reader process: \(header.remaining) bytes after the header") }
+        return WeightFile(format: "hdf5", tensors: StateDict(tensors), metadata: metadata)
+    }
+
+    private static func decodeError(_ header: inout ByteCursor) throws -> HDF5Error {
+        let kind = try header.readUInt8("error kind")
+        let first = try string(&header), second = try string(&header)
+        let path: String? = try header.readUInt8("path flag") == 1 ? try string(&header) : nil
+        guard header.isAtEnd else { return .readerFailed("malformed output from the reader process: bytes after the error") }
+        switch kind {
+        case 0: return .library(operation: first, message: second, path: path)
+        case 1: return .unsupported(first, path: path)
+        case 2: return .limitExceeded(first, path: path)
+        case 3: return .libraryUnavailable(reason: first)
+        case 4: return .readerFailed(first)
+        default: return .readerFailed("malformed output from the reader process: error kind \(kind)")
+        }
+    }
+
+    /// `value` as an Int when it is at most `limit`.
+    private static func count(_ value: UInt64, atMost limit: Int, _ what: String) throws -> Int {
+        guard limit >= 0, value <= UInt64(limit) else {
+            throw HDF5Error.readerFailed("malformed output from the reader process: \(what) \(value) exceeds \(max(limit, 0))")
+        }
+        return Int(value)
+    }
+
+    private static func string(_ cursor: inout ByteCursor) throws -> String {
+        let length = try count(UInt64(cursor.readLE(UInt32.self, "string length")), atMost: cursor.remaining, "string length")
+        return String(decoding: try cursor.readRegion(length, "string").bytes, as: UTF8.self)
+    }
+
+    private static func json(_ cursor: inout ByteCursor, depth: Int) throws -> JSONValue {
+        guard depth < maxDepth else { throw HDF5Error.readerFailed("malformed output from the reader process: metadata nested deeper than \(maxDepth)") }
+        switch try cursor.readUInt8("value tag") {
+        case 0: return .null
+        case 1: return .bool(false)
+        case 2: return .bool(true)
+        case 3: return .int(Int(try cursor.readLE(Int64.self, "int")))
+        case 4: return .double(Double(bitPattern: try cursor.readLE(UInt64.self, "double")))
+        case 5: return .string(try string(&cursor))
+        case 6:
+            let n = try count(UInt64(cursor.readLE(UInt32.self, "array count")), atMost: cursor.remaining, "array count")
+            return .array(try (0..<n).map { _ in try json(&cursor, depth: depth + 1) })
+        case 7:
+            let n = try count(UInt64(cursor.readLE(UInt32.self, "object count")), atMost: cursor.remaining / 5, "object count")
+            return .object(try (0..<n).map { _ in (try string(&cursor), try json(&cursor, depth: depth + 1)) })
+        case let tag: throw HDF5Error.readerFailed("malformed output from the reader process: value tag \(tag)")
+        }
+    }
+
+    /// Little-endian appends.
+    struct Writer {
+        var bytes: [UInt8] = []
+        mutating func u8(_ v: Int) { bytes.append(UInt8(truncatingIfNeeded: v)) }
+        mutating func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { bytes += $0 } }
+        mutating func u64(_ v: Int) { withUnsafeBytes(of: UInt64(truncatingIfNeeded: v).littleEndian) { bytes += $0 } }
+        mutating func set(u64 v: Int, at slot: Int) {
+            withUnsafeBytes(of: UInt64(truncatingIfNeeded: v).littleEndian) { bytes.replaceSubrange(slot..<slot + 8, with: $0) }
+        }
+        mutating func string(_ s: String) {
+            let utf8 = Array(s.utf8)
+            u32(utf8.count)
+            bytes += utf8
+        }
+        mutating func path(_ p: String?) {
+            u8(p == nil ? 0 : 1)
+            if let p { string(p) }
+        }
+        mutating func json(_ value: JSONValue) {
+            switch value {
+            case .null: u8(0)
+            case .bool(let b): u8(b ? 2 : 1)
+            case .int(let i): u8(3); u64(i)
+            case .double(let d): u8(4); withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes += $0 }
+            case .string(let s): u8(5); string(s)
+            case .array(let items): u8(6); u32(items.count); items.forEach { json($0) }
+            case .object(let pairs): u8(7); u32(pairs.count); pairs.forEach { string($0.0); json($0.1) }
+            }
+        }
+    }
+}
