@@ -68,7 +68,9 @@ public enum HDF5IsolatedReader {
     public static func read(path: String, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
         var info = stat()
         let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
-        return try run(input: path, inputDescriptor: nil, limits: limits ?? .forFile(size: size))
+        // A relative path that looks like the child's name for a memory file is made unambiguous.
+        let input = path.hasPrefix("memfd:") ? "./" + path : path
+        return try run(input: input, inputDescriptor: nil, limits: limits ?? .forFile(size: size))
     }
 
     /// Reads an HDF5 file held in memory in a child process (the bytes go to it in a memory file).
@@ -80,6 +82,18 @@ public enum HDF5IsolatedReader {
             throw .readerFailed("cannot fill a memory file: \(String(cString: strerror(errno)))")
         }
         return try run(input: nil, inputDescriptor: input, limits: limits ?? .forFile(size: bytes.count))
+    }
+
+    /// The child's input argument for bytes in memory file `descriptor` (libhdf5 cannot open a
+    /// memory file by its /proc path, so the child maps it and opens the bytes as an image).
+    private static func memoryInput(_ descriptor: Int32) -> String { "memfd:\(descriptor)" }
+
+    /// The file the child reads: a path, or a memory file named by `memoryInput`.
+    private static func readChildInput(_ input: String, allocate: HDF5TensorReader.Allocator) throws -> WeightFile {
+        guard input.hasPrefix("memfd:"), let descriptor = Int32(input.dropFirst(6)) else {
+            return try HDF5TensorReader.readInProcess(path: input, allocate: allocate)
+        }
+        return try HDF5TensorReader.readInProcess(try MappedFile.map(path: "/proc/self/fd/\(descriptor)"), allocate: allocate)
     }
 
     private static func run(input: String?, inputDescriptor: Int32?, limits: HDF5ReadLimits) throws(HDF5Error) -> WeightFile {
@@ -120,14 +134,14 @@ public enum HDF5IsolatedReader {
         if let executable = lock.withLock({ executable }) {
             var descriptors = [output]
             if let inputDescriptor { descriptors.append(inputDescriptor) }
-            let arguments = [executable, childCommand, input ?? "/proc/self/fd/4", String(limits.cpuSeconds), String(limits.addressSpaceBytes)]
+            let arguments = [executable, childCommand, input ?? memoryInput(4), String(limits.cpuSeconds), String(limits.addressSpaceBytes)]
             var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
             let pid = wp_spawn(executable, &argv, descriptors, Int32(descriptors.count))
             guard pid > 0 else { throw .readerFailed("cannot start the reader process \(executable): \(String(cString: strerror(errno)))") }
             return pid
         }
-        let childInput = input ?? "/proc/self/fd/\(inputDescriptor ?? -1)"
+        let childInput = input ?? memoryInput(inputDescriptor ?? -1)
         let pid = HDF5Library.holdingLock { wp_fork() }
         if pid == 0 {
             HDF5Library.enterForkedChild()
@@ -137,21 +151,27 @@ public enum HDF5IsolatedReader {
         return pid
     }
 
-    /// The child: limits itself, reads, writes the outcome to `output`, exits (0, or 3 when the
-    /// outcome could not be written).
+    /// The child: limits itself, reads (datasets straight into the memory file `output`), writes
+    /// the header, exits (0, or 3 when the outcome could not be written).
     static func runChild(input: String, output: Int32, limits: HDF5ReadLimits) -> Never {
         wp_limit_self(limits.cpuSeconds, limits.addressSpaceBytes, limits.addressSpaceBytes)
-        var header: [UInt8]
-        var placements: [(ByteRegion, Int)] = []
+        let arena = HDF5OutputArena(descriptor: output)
+        var layout: HDF5ReaderOutput.Layout
         do {
-            (header, placements) = HDF5ReaderOutput.encode(try HDF5TensorReader.readInProcess(path: input))
+            let file = try readChildInput(input, allocate: arena.allocate)
+            layout = HDF5ReaderOutput.encode(file, dataEnd: arena.end, placed: arena.offset(of:))
         } catch let error as HDF5Error {
-            header = HDF5ReaderOutput.encode(error)
+            layout = HDF5ReaderOutput.encode(error)
+        } catch let error as Diagnostic {
+            layout = HDF5ReaderOutput.encode(.readerFailed(error.what))
         } catch {
-            header = HDF5ReaderOutput.encode(.readerFailed(String(describing: error)))
+            layout = HDF5ReaderOutput.encode(.readerFailed(String(describing: error)))
         }
-        var ok = header.withUnsafeBytes { writeAll(output, $0, at: 0) }
-        for (region, offset) in placements where ok { ok = writeAll(output, region.bytes, at: offset) }
+        var ok = true
+        for (region, offset) in layout.copies where ok { ok = writeAll(output, region.bytes, at: offset) }
+        ok = ok && layout.header.withUnsafeBytes { writeAll(output, $0, at: layout.headerOffset) }
+        // The prelude last: until it is there, the output holds no result.
+        ok = ok && layout.prelude.withUnsafeBytes { writeAll(output, $0, at: 0) }
         wp_exit_now(ok ? 0 : 3)
     }
 

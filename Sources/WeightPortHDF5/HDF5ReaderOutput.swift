@@ -1,62 +1,72 @@
 import WeightPortCore
 
 /// What the isolated reader's child process hands back to its parent, in the memory file they
-/// share (`HDF5IsolatedReader`): a header describing the outcome, then the tensors' raw bytes.
+/// share (`HDF5IsolatedReader`): the tensors' raw bytes, then a header describing the outcome.
 ///
-/// Layout (little-endian): the magic `WPH5OUT1`, the header's length (u64), the header, then the
-/// data area. The header is either an error (`0x01`, the `HDF5Error`) or a result (`0x00`):
-/// tensor count (u32); per tensor its name, dtype name, rank (u8, at most 32), dims (u64 each),
-/// offset and length of its bytes (u64, from the start of the file); metadata count (u32); per
-/// entry its key and a JSON value (tag byte, then the value). Strings are u32 length + UTF-8.
+/// Layout (little-endian): the magic `WPH5OUT1`, the header's offset and length (u64 each), the
+/// data area from byte 64 (each tensor's bytes 64-byte aligned; the child reads datasets straight
+/// into it), then the header. The header is either an error (`0x01`, the `HDF5Error`) or a result
+/// (`0x00`): tensor count (u32); per tensor its name, dtype name, rank (u8, at most 32), dims (u64
+/// each), offset and length of its bytes (u64, from the start of the file); metadata count (u32);
+/// per entry its key and a JSON value (tag byte, then the value). Strings are u32 length + UTF-8.
 ///
 /// The parent decodes it as untrusted input: the child ran libhdf5 over a file that may be
 /// hostile, so every count, offset, length, rank, dtype and nesting depth is checked before use.
 enum HDF5ReaderOutput {
     static let magic: [UInt8] = Array("WPH5OUT1".utf8)
-    /// Tensor data starts at a multiple of this (SIMD loads are never split).
+    /// Magic, header offset, header length.
+    static let preludeSize = 24
+    /// Tensor data starts at a multiple of this (SIMD loads are never split); the first at 64.
     static let alignment = 64
     static let maxRank = 32
     static let maxDepth = 64
 
+    /// What the child writes: `prelude` at 0, each copy's bytes at its offset, `header` at
+    /// `headerOffset` (tensors already in the memory file are not copied).
+    struct Layout {
+        var prelude: [UInt8]
+        var header: [UInt8]
+        var headerOffset: Int
+        var copies: [(ByteRegion, Int)]
+    }
+
     // MARK: encoding (the child)
 
-    /// The header for a successful read, and where each tensor's bytes go (offset, length).
-    static func encode(_ file: WeightFile) -> (header: [UInt8], placements: [(ByteRegion, Int)]) {
+    /// The layout for a successful read. `dataEnd` is where the data already in the memory file
+    /// ends; `placed` gives the offset of a tensor's bytes when they are already there.
+    static func encode(_ file: WeightFile, dataEnd: Int = alignment, placed: (ByteRegion) -> Int? = { _ in nil }) -> Layout {
         var header = Writer()
         header.u8(0)
         header.u32(file.tensors.count)
-        // Offsets depend on the header's size, which depends on the offsets' values only through
-        // their fixed width: lay the header out with placeholders, then fill them in.
-        var offsetSlots: [Int] = []
-        var regions: [ByteRegion] = []
+        var end = max(dataEnd, alignment)
+        var copies: [(ByteRegion, Int)] = []
         for (name, tensor) in file.tensors {
             header.string(name)
             header.string(tensor.dtype.rawValue)
             header.u8(tensor.shape.count)
             for dim in tensor.shape { header.u64(dim) }
-            offsetSlots.append(header.bytes.count)
-            header.u64(0)
             let bytes = tensor.contiguousBytes()
+            let offset: Int
+            if let at = placed(bytes) {
+                offset = at
+            } else {
+                offset = align(end)
+                copies.append((bytes, offset))
+                end = offset + bytes.count
+            }
+            header.u64(offset)
             header.u64(bytes.count)
-            regions.append(bytes)
         }
         header.u32(file.metadata.count)
         for (key, value) in file.metadata {
             header.string(key)
             header.json(value)
         }
-        var at = align(magic.count + 8 + header.bytes.count)
-        var placements: [(ByteRegion, Int)] = []
-        for (slot, region) in zip(offsetSlots, regions) {
-            header.set(u64: at, at: slot)
-            placements.append((region, at))
-            at = align(at + region.count)
-        }
-        return (frame(header.bytes), placements)
+        return layout(header.bytes, at: align(end), copies: copies)
     }
 
-    /// The header reporting that the read failed with `error`.
-    static func encode(_ error: HDF5Error) -> [UInt8] {
+    /// The layout reporting that the read failed with `error`.
+    static func encode(_ error: HDF5Error) -> Layout {
         var header = Writer()
         header.u8(1)
         switch error {
@@ -67,14 +77,15 @@ enum HDF5ReaderOutput {
         case .readerCrashed(let how), .readerFailed(let how): header.u8(4); header.string(how); header.string(""); header.path(nil)
         case .readerTimedOut(let seconds): header.u8(4); header.string("timed out after \(seconds) s"); header.string(""); header.path(nil)
         }
-        return frame(header.bytes)
+        return layout(header.bytes, at: alignment, copies: [])
     }
 
-    private static func frame(_ header: [UInt8]) -> [UInt8] {
-        var out = Writer()
-        out.bytes = magic
-        out.u64(header.count)
-        return out.bytes + header
+    private static func layout(_ header: [UInt8], at offset: Int, copies: [(ByteRegion, Int)]) -> Layout {
+        var prelude = Writer()
+        prelude.bytes = magic
+        prelude.u64(offset)
+        prelude.u64(header.count)
+        return Layout(prelude: prelude.bytes, header: header, headerOffset: offset, copies: copies)
     }
 
     static func align(_ offset: Int) -> Int { (offset + alignment - 1) / alignment * alignment }
@@ -100,8 +111,10 @@ enum HDF5ReaderOutput {
         guard try cursor.readBytes(magic.count, "magic") == magic else {
             throw HDF5Error.readerFailed("the reader process wrote no result")
         }
-        let headerLength = try count(cursor.readLE(UInt64.self, "header length"), atMost: cursor.remaining, "header length")
-        var header = ByteCursor(try cursor.readRegion(headerLength, "header"))
+        let headerOffset = try count(cursor.readLE(UInt64.self, "header offset"), atMost: region.count, "header offset")
+        let headerLength = try count(cursor.readLE(UInt64.self, "header length"), atMost: region.count - headerOffset, "header length")
+        guard headerOffset >= preludeSize else { throw HDF5Error.readerFailed("malformed output from the reader process: header at \(headerOffset)") }
+        var header = ByteCursor(region.slice(headerOffset, headerLength))
         let status = try header.readUInt8("status")
         if status == 1 { throw try decodeError(&header) }
         guard status == 0 else { throw HDF5Error.readerFailed("malformed output from the reader process: status \(status)") }
@@ -123,10 +136,11 @@ enum HDF5ReaderOutput {
                 guard !overflow else { throw HDF5Error.readerFailed("malformed output from the reader process: shape \(shape) overflows") }
                 elements = product
             }
-            let offset = try count(header.readLE(UInt64.self, "offset"), atMost: region.count, "offset")
-            let length = try count(header.readLE(UInt64.self, "length"), atMost: region.count - offset, "length")
+            // Data lies between the prelude and the header.
+            let offset = try count(header.readLE(UInt64.self, "offset"), atMost: headerOffset, "offset")
+            let length = try count(header.readLE(UInt64.self, "length"), atMost: headerOffset - offset, "length")
             let (expected, overflow) = elements.multipliedReportingOverflow(by: dtype.size)
-            guard !overflow, expected == length, offset >= magic.count + 8 + headerLength else {
+            guard !overflow, expected == length, offset >= preludeSize else {
                 throw HDF5Error.readerFailed("malformed output from the reader process: tensor '\(name)' of shape \(shape) has \(length) bytes at \(offset)")
             }
             tensors.append((name, try Tensor(dtype: dtype, shape: shape, byteOrder: .host, storage: region.slice(offset, length), name: name)))

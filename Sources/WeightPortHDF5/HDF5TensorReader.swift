@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 import WeightPortCore
 
 /// Reads every dataset of an HDF5 file through libhdf5 (format `hdf5`).
@@ -31,26 +32,41 @@ public enum HDF5TensorReader {
         try HDF5IsolatedReader.read(bytes, limits: limits)
     }
 
+    /// Where a dataset's values are read to: `bytes` of storage, filled once by the closure.
+    typealias Allocator = (_ bytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws -> ByteRegion
+
     /// Reads the file at `path` with libhdf5 in this process: only for files from a trusted source.
     public static func readInProcess(path: String) throws -> WeightFile {
+        try readInProcess(path: path) { count, fill in ByteRegion(count: count, fill: fill) }
+    }
+
+    /// As `readInProcess(path:)`, the datasets' values read into storage from `allocate` (the
+    /// isolated reader's child reads them straight into the memory file it hands back).
+    static func readInProcess(path: String, allocate: Allocator) throws -> WeightFile {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_read(path), "open the file as HDF5")
             defer { _ = wp_h5_close_file(file) }
-            return try read(file: file, limit: byteLimit(fileSize: (try? MappedFile.map(path: path).count) ?? 0))
+            var info = stat()
+            let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+            return try read(file: file, limit: byteLimit(fileSize: size), allocate: allocate)
         }
     }
 
     /// Reads a file held in memory with libhdf5 in this process (libhdf5 copies the image): only
     /// for bytes from a trusted source.
     public static func readInProcess(_ bytes: ByteRegion) throws -> WeightFile {
+        try readInProcess(bytes) { count, fill in ByteRegion(count: count, fill: fill) }
+    }
+
+    static func readInProcess(_ bytes: ByteRegion, allocate: Allocator) throws -> WeightFile {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_image(bytes.base, bytes.count), "open the bytes as HDF5")
             defer { _ = wp_h5_close_file(file) }
-            return try read(file: file, limit: byteLimit(fileSize: bytes.count))
+            return try read(file: file, limit: byteLimit(fileSize: bytes.count), allocate: allocate)
         }
     }
 
-    private static func read(file: wp_hid_t, limit: Int) throws -> WeightFile {
+    private static func read(file: wp_hid_t, limit: Int, allocate: Allocator) throws -> WeightFile {
         var metadata = try attributes(of: file, prefix: "")
         var tensors: [(String, Tensor)] = []
         var skipped: [JSONValue] = []
@@ -63,7 +79,7 @@ public enum HDF5TensorReader {
                     metadata.append((objectPath, try strings(object, d, isAttribute: false, path: objectPath)))
                 } else {
                     do {
-                        tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit)))
+                        tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit, allocate: allocate)))
                     } catch HDF5Error.unsupported(let reason, _) {
                         // One exotic dataset (compound, reference, …) should not hide the weights.
                         skipped.append(.string("\(objectPath): \(reason)"))
@@ -96,14 +112,15 @@ public enum HDF5TensorReader {
         return withExtendedLifetime(box) { box.items }
     }
 
-    private static func tensor(_ object: wp_hid_t, _ d: HDF5ElementType.Description, path: String, limit: Int) throws -> Tensor {
+    private static func tensor(_ object: wp_hid_t, _ d: HDF5ElementType.Description, path: String, limit: Int,
+                               allocate: Allocator) throws -> Tensor {
         let element = try HDF5ElementType(d, path: path)
         let (bytes, overflow) = d.count.multipliedReportingOverflow(by: element.dtype.size)
         guard !overflow, bytes <= limit else {
             throw HDF5Error.limitExceeded("dataset of shape \(d.shape) would need \(overflow ? "too many" : String(bytes)) bytes", path: path)
         }
         var status: Int32 = 0
-        let storage = ByteRegion(count: bytes) { buffer in
+        let storage = try allocate(bytes) { buffer in
             if bytes > 0 { status = wp_h5_read(object, 0, element.memoryCode, buffer.baseAddress) }
         }
         try HDF5Library.check(status, "read the dataset", path: path)
