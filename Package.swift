@@ -23,9 +23,11 @@ let package = Package(
         // dependency chain cost every command ~8 ms at start-up. Its headers (libhdf5-dev) give
         // the types; no unsafe flags, so other packages can depend on WeightPort by version.
         .target(name: "CHDF5", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "CLibzip", linkerSettings: [.linkedLibrary("zip")]),
+        // libzip and libcrypto are loaded with dlopen on first use too (inflating an .npz member,
+        // hashing an export's source): linked, they cost every command ~1 ms at start-up.
+        .target(name: "CLibzip", linkerSettings: [.linkedLibrary("dl")]),
         // SHA-256 from the system's libcrypto (OpenSSL; see the README's Dependencies).
-        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("dl")]),
         // Loaded with dlopen on first use (see its header); only libdl is linked.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 

@@ -27,6 +27,10 @@ int wp_memfd(const char *name) {
 #endif
 }
 
+int wp_allocate_range(int fd, int64_t offset, int64_t length) {
+    return fallocate(fd, 0, (off_t)offset, (off_t)length);
+}
+
 int wp_spawn(const char *path, char *const argv[], const int *fds, int count) {
     posix_spawn_file_actions_t actions;
     if (posix_spawn_file_actions_init(&actions) != 0) return -1;

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 import WeightPortCore
 
@@ -26,8 +27,12 @@ final class HDF5OutputArena {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let windowStart = offset / page * page
         let windowLength = offset + bytes - windowStart
-        guard ftruncate(descriptor, off_t(offset + bytes)) == 0 else { throw failure("grow the memory file") }
-        let mapped = mmap(nil, windowLength, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, off_t(windowStart))
+        // The pages allocated in one call and mapped at once, so libhdf5 copies into present
+        // pages instead of faulting on each 4 KiB page of the memory file.
+        guard wp_allocate_range(descriptor, Int64(offset), Int64(bytes)) == 0 || ftruncate(descriptor, off_t(offset + bytes)) == 0 else {
+            throw failure("grow the memory file")
+        }
+        let mapped = mmap(nil, windowLength, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, descriptor, off_t(windowStart))
         guard let mapped, mapped != MAP_FAILED else { throw failure("map the memory file") }
         let window = Window(address: mapped, length: windowLength)
         let base = mapped + (offset - windowStart)

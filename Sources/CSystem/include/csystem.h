@@ -23,6 +23,10 @@ void wp_prefault(const void *address, size_t length);
 /// memfd_create(name, MFD_CLOEXEC): an anonymous file in memory. Returns the descriptor or -1.
 int wp_memfd(const char *name);
 
+/// fallocate(2) with mode 0: allocates [offset, offset + length) of `fd`, growing it as needed
+/// (on a memory file, the pages at once instead of one fault each). Returns 0 or -1 with errno.
+int wp_allocate_range(int fd, int64_t offset, int64_t length);
+
 /// posix_spawn of `path` with `argv` (NULL-terminated), the descriptors `fds[i]` appearing as
 /// 3 + i in the child (all others close on exec as usual). Returns the pid, or -1 with errno set.
 int wp_spawn(const char *path, char *const argv[], const int *fds, int count);
