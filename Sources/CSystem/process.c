@@ -39,6 +39,8 @@ int wp_spawn(const char *path, char *const argv[], const int *fds, int count) {
     // moved: first to high numbers, then down to 3 + i (dup2 clears close-on-exec).
     for (int i = 0; i < count && status == 0; i++) status = posix_spawn_file_actions_adddup2(&actions, fds[i], 100 + i);
     for (int i = 0; i < count && status == 0; i++) status = posix_spawn_file_actions_adddup2(&actions, 100 + i, 3 + i);
+    // The child's diagnostics (a library's abort message) are not the caller's: its outcome is.
+    if (status == 0) status = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     pid_t pid = -1;
     if (status == 0) status = posix_spawn(&pid, path, &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -52,6 +54,10 @@ static void reset_inherited_handlers(void) {
     const int signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP, SIGALRM, SIGINT, SIGTERM,
                             SIGXCPU, SIGXFSZ, SIGUSR1, SIGUSR2, SIGPIPE };
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], SIG_DFL);
+    // Nor is its stderr the parent's: a library's abort message (or a sanitizer's report, under
+    // the fuzzer) would interleave with the caller's output; the parent reports the outcome.
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) { dup2(null, 2); close(null); }
     void (*set_death_callback)(void (*)(void)) =
         (void (*)(void (*)(void)))dlsym(RTLD_DEFAULT, "__sanitizer_set_death_callback");
     if (set_death_callback != NULL) set_death_callback(NULL);

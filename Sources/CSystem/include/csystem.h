@@ -28,11 +28,13 @@ int wp_memfd(const char *name);
 int wp_allocate_range(int fd, int64_t offset, int64_t length);
 
 /// posix_spawn of `path` with `argv` (NULL-terminated), the descriptors `fds[i]` appearing as
-/// 3 + i in the child (all others close on exec as usual). Returns the pid, or -1 with errno set.
+/// 3 + i in the child (all others close on exec as usual), its stderr /dev/null. Returns the pid,
+/// or -1 with errno set.
 int wp_spawn(const char *path, char *const argv[], const int *fds, int count);
 
-/// fork(); in the child, asks for SIGKILL when the parent dies and resets the crash-signal handlers
-/// (and a sanitizer's death callback) it inherited to the defaults. Returns as fork does.
+/// fork(); in the child, asks for SIGKILL when the parent dies, resets the crash-signal handlers
+/// (and a sanitizer's death callback) it inherited to the defaults and points stderr at
+/// /dev/null. Returns as fork does.
 int wp_fork(void);
 
 /// Waits for `pid` at most `timeout_ms` milliseconds (poll on a pidfd; waitpid polling where the
