@@ -12,6 +12,14 @@
 #endif
 
 #define WP_H5_FUNCTIONS(X) \
+    X(H5Dget_create_plist) \
+    X(H5Dget_offset) \
+    X(H5Dget_storage_size) \
+    X(H5Fget_create_plist) \
+    X(H5Pget_layout) \
+    X(H5Pget_nfilters) \
+    X(H5Pget_userblock) \
+    X(H5Tequal) \
     X(H5Aclose) \
     X(H5Acreate2) \
     X(H5Adelete) \

@@ -72,6 +72,14 @@
 #define H5free_memory (wp_h5_api.H5free_memory)
 #define H5get_libversion (wp_h5_api.H5get_libversion)
 #define H5open (wp_h5_api.H5open)
+#define H5Dget_create_plist (wp_h5_api.H5Dget_create_plist)
+#define H5Dget_offset (wp_h5_api.H5Dget_offset)
+#define H5Dget_storage_size (wp_h5_api.H5Dget_storage_size)
+#define H5Fget_create_plist (wp_h5_api.H5Fget_create_plist)
+#define H5Pget_layout (wp_h5_api.H5Pget_layout)
+#define H5Pget_nfilters (wp_h5_api.H5Pget_nfilters)
+#define H5Pget_userblock (wp_h5_api.H5Pget_userblock)
+#define H5Tequal (wp_h5_api.H5Tequal)
 
 // Globals: HDF5 macros such as H5T_NATIVE_FLOAT expand to (H5open(), H5T_NATIVE_FLOAT_g).
 #define H5P_CLS_DATASET_CREATE_ID_g (*wp_h5_api.H5P_CLS_DATASET_CREATE_ID_g)

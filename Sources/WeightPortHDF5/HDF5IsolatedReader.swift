@@ -42,11 +42,15 @@ public enum HDF5IsolatedReader {
 
     /// Reads the HDF5 file at `path` in a child process.
     public static func read(path: String, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
-        var info = stat()
-        let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+        try read(path: path, mapped: try? MappedFile.map(path: path), limits: limits)
+    }
+
+    /// Reads the HDF5 file at `path` in a child process; `mapped` is the caller's map of it, of
+    /// which datasets stored contiguously as they lie in memory become slices (no copy at all).
+    public static func read(path: String, mapped: ByteRegion?, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
         // A relative path that looks like the child's name for a memory file is made unambiguous.
         let input = path.hasPrefix("memfd:") ? "./" + path : path
-        return try run(input: input, inputDescriptor: nil, limits: limits ?? .forFile(size: size))
+        return try run(input: input, inputDescriptor: nil, mapped: mapped, limits: limits ?? .forFile(size: mapped?.count ?? 0))
     }
 
     /// Reads an HDF5 file held in memory in a child process (the bytes go to it in a memory file).
@@ -57,22 +61,33 @@ public enum HDF5IsolatedReader {
         guard writeAll(input, bytes.bytes, at: 0) else {
             throw .readerFailed("cannot fill a memory file: \(String(cString: strerror(errno)))")
         }
-        return try run(input: nil, inputDescriptor: input, limits: limits ?? .forFile(size: bytes.count))
+        return try run(input: nil, inputDescriptor: input, mapped: bytes, limits: limits ?? .forFile(size: bytes.count))
     }
 
     /// The child's input argument for bytes in memory file `descriptor` (libhdf5 cannot open a
     /// memory file by its /proc path, so the child maps it and opens the bytes as an image).
     private static func memoryInput(_ descriptor: Int32) -> String { "memfd:\(descriptor)" }
 
-    /// The file the child reads: a path, or a memory file named by `memoryInput`.
-    private static func readChildInput(_ input: String, allocate: HDF5TensorReader.Allocator) throws -> WeightFile {
-        guard input.hasPrefix("memfd:"), let descriptor = Int32(input.dropFirst(6)) else {
-            return try HDF5TensorReader.readInProcess(path: input, allocate: allocate)
-        }
-        return try HDF5TensorReader.readInProcess(try MappedFile.map(path: "/proc/self/fd/\(descriptor)"), allocate: allocate)
+    /// The file the child reads (a path, or a memory file named by `memoryInput`), mapped.
+    private static func mapChildInput(_ input: String) throws -> ByteRegion {
+        guard input.hasPrefix("memfd:"), let descriptor = Int32(input.dropFirst(6)) else { return try MappedFile.map(path: input) }
+        return try MappedFile.map(path: "/proc/self/fd/\(descriptor)")
     }
 
-    private static func run(input: String?, inputDescriptor: Int32?, limits: HDF5ReadLimits) throws(HDF5Error) -> WeightFile {
+    /// Reads the child's input; datasets stored as they lie in memory stay slices of `mapped`
+    /// (they are not read at all), the others are read into the arena.
+    private static func readChildInput(_ input: String, mapped: ByteRegion?, arena: HDF5OutputArena) throws -> WeightFile {
+        let allocate: HDF5TensorReader.Allocator = { bytes, stored, fill in
+            if let mapped, let stored, stored >= 0, bytes <= mapped.count, stored <= mapped.count - bytes {
+                return mapped.slice(stored, bytes)
+            }
+            return try arena.allocate(bytes, fill: fill)
+        }
+        guard input.hasPrefix("memfd:"), let mapped else { return try HDF5TensorReader.readInProcess(path: input, allocate: allocate) }
+        return try HDF5TensorReader.readInProcess(mapped, allocate: allocate)
+    }
+
+    private static func run(input: String?, inputDescriptor: Int32?, mapped: ByteRegion?, limits: HDF5ReadLimits) throws(HDF5Error) -> WeightFile {
         let output = wp_memfd("weightport-hdf5-output")
         guard output >= 0 else { throw .readerFailed("cannot create a memory file: \(String(cString: strerror(errno)))") }
         defer { close(output) }
@@ -96,13 +111,14 @@ public enum HDF5IsolatedReader {
         } catch {
             throw .readerFailed("cannot map the reader's output: \(error.what)")
         }
-        return try HDF5ReaderOutput.decode(region)
+        return try HDF5ReaderOutput.decode(region, input: mapped)
     }
 
-    /// Decodes a reader child's output (`region`: the whole memory file it wrote). Public for
-    /// the fuzz target that drives the decoder with arbitrary bytes; the output is untrusted.
-    public static func decodeOutput(_ region: ByteRegion) throws(HDF5Error) -> WeightFile {
-        try HDF5ReaderOutput.decode(region)
+    /// Decodes a reader child's output (`region`: the whole memory file it wrote; `input`: the
+    /// file it read, of which tensors may be slices). Public for the fuzz target that drives the
+    /// decoder with arbitrary bytes; the output is untrusted.
+    public static func decodeOutput(_ region: ByteRegion, input: ByteRegion? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5ReaderOutput.decode(region, input: input)
     }
 
     /// The child's pid: a re-exec of the registered executable, else a fork running `runChild`.
@@ -132,10 +148,16 @@ public enum HDF5IsolatedReader {
     static func runChild(input: String, output: Int32, limits: HDF5ReadLimits) -> Never {
         wp_limit_self(limits.cpuSeconds, limits.addressSpaceBytes, limits.addressSpaceBytes)
         let arena = HDF5OutputArena(descriptor: output)
+        let mapped = try? mapChildInput(input)
         var layout: HDF5ReaderOutput.Layout
         do {
-            let file = try readChildInput(input, allocate: arena.allocate)
-            layout = HDF5ReaderOutput.encode(file, dataEnd: arena.end, placed: arena.offset(of:))
+            let file = try readChildInput(input, mapped: mapped, arena: arena)
+            layout = HDF5ReaderOutput.encode(file, dataEnd: arena.end) { region in
+                if let mapped, region.base >= mapped.base, region.base < mapped.base + mapped.count {
+                    return .init(offset: region.base - mapped.base, inInput: true)
+                }
+                return arena.offset(of: region).map { .init(offset: $0, inInput: false) }
+            }
         } catch let error as HDF5Error {
             layout = HDF5ReaderOutput.encode(error)
         } catch let error as Diagnostic {

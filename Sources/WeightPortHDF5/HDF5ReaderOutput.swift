@@ -7,8 +7,10 @@ import WeightPortCore
 /// data area from byte 64 (each tensor's bytes 64-byte aligned; the child reads datasets straight
 /// into it), then the header. The header is either an error (`0x01`, the `HDF5Error`) or a result
 /// (`0x00`): tensor count (u32); per tensor its name, dtype name, rank (u8, at most 32), dims (u64
-/// each), offset and length of its bytes (u64, from the start of the file); metadata count (u32);
-/// per entry its key and a JSON value (tag byte, then the value). Strings are u32 length + UTF-8.
+/// each), offset and length of its bytes (u64) and where they are (u8: 0 in this memory file, 1 in
+/// the input file — a contiguous dataset stored as it is laid out in memory, which the parent
+/// slices out of its own map of the file); metadata count (u32); per entry its key and a JSON
+/// value (tag byte, then the value). Strings are u32 length + UTF-8.
 ///
 /// The parent decodes it as untrusted input: the child ran libhdf5 over a file that may be
 /// hostile, so every count, offset, length, rank, dtype and nesting depth is checked before use.
@@ -30,11 +32,17 @@ enum HDF5ReaderOutput {
         var copies: [(ByteRegion, Int)]
     }
 
+    /// Where a tensor's bytes are: an offset in the memory file, or in the input file.
+    struct Placement {
+        var offset: Int
+        var inInput: Bool
+    }
+
     // MARK: encoding (the child)
 
     /// The layout for a successful read. `dataEnd` is where the data already in the memory file
     /// ends; `placed` gives the offset of a tensor's bytes when they are already there.
-    static func encode(_ file: WeightFile, dataEnd: Int = alignment, placed: (ByteRegion) -> Int? = { _ in nil }) -> Layout {
+    static func encode(_ file: WeightFile, dataEnd: Int = alignment, placed: (ByteRegion) -> Placement? = { _ in nil }) -> Layout {
         var header = Writer()
         header.u8(0)
         header.u32(file.tensors.count)
@@ -46,16 +54,17 @@ enum HDF5ReaderOutput {
             header.u8(tensor.shape.count)
             for dim in tensor.shape { header.u64(dim) }
             let bytes = tensor.contiguousBytes()
-            let offset: Int
+            let placement: Placement
             if let at = placed(bytes) {
-                offset = at
+                placement = at
             } else {
-                offset = align(end)
-                copies.append((bytes, offset))
-                end = offset + bytes.count
+                placement = Placement(offset: align(end), inInput: false)
+                copies.append((bytes, placement.offset))
+                end = placement.offset + bytes.count
             }
-            header.u64(offset)
+            header.u64(placement.offset)
             header.u64(bytes.count)
+            header.u8(placement.inInput ? 1 : 0)
         }
         header.u32(file.metadata.count)
         for (key, value) in file.metadata {
@@ -94,9 +103,11 @@ enum HDF5ReaderOutput {
 
     /// Decodes the child's output held in `region` (the whole memory file); tensors are slices
     /// of it. Throws the child's own error, or `.readerFailed` when the output is malformed.
-    static func decode(_ region: ByteRegion) throws(HDF5Error) -> WeightFile {
+    /// `input` is the parent's map of the file the child read (tensors stored there are slices of
+    /// it), nil when it has none.
+    static func decode(_ region: ByteRegion, input: ByteRegion? = nil) throws(HDF5Error) -> WeightFile {
         do {
-            return try decodeChecked(region)
+            return try decodeChecked(region, input: input)
         } catch let error as HDF5Error {
             throw error
         } catch let error as Diagnostic {
@@ -106,7 +117,7 @@ enum HDF5ReaderOutput {
         }
     }
 
-    private static func decodeChecked(_ region: ByteRegion) throws -> WeightFile {
+    private static func decodeChecked(_ region: ByteRegion, input: ByteRegion?) throws -> WeightFile {
         var cursor = ByteCursor(region)
         guard try cursor.readBytes(magic.count, "magic") == magic else {
             throw HDF5Error.readerFailed("the reader process wrote no result")
@@ -118,8 +129,8 @@ enum HDF5ReaderOutput {
         let status = try header.readUInt8("status")
         if status == 1 { throw try decodeError(&header) }
         guard status == 0 else { throw HDF5Error.readerFailed("malformed output from the reader process: status \(status)") }
-        // A tensor record takes at least 29 bytes, so a count above remaining / 29 is a lie.
-        let tensorCount = try count(UInt64(header.readLE(UInt32.self, "tensor count")), atMost: header.remaining / 29, "tensor count")
+        // A tensor record takes at least 30 bytes, so a count above remaining / 30 is a lie.
+        let tensorCount = try count(UInt64(header.readLE(UInt32.self, "tensor count")), atMost: header.remaining / 30, "tensor count")
         var tensors: [(String, Tensor)] = []
         tensors.reserveCapacity(tensorCount)
         for _ in 0..<tensorCount {
@@ -130,20 +141,23 @@ enum HDF5ReaderOutput {
             var shape: [Int] = []
             var elements = 1
             for _ in 0..<rank {
-                let dim = try count(header.readLE(UInt64.self, "dim"), atMost: region.count, "dimension")
+                let dim = try count(header.readLE(UInt64.self, "dim"), atMost: max(region.count, input?.count ?? 0), "dimension")
                 shape.append(dim)
                 let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
                 guard !overflow else { throw HDF5Error.readerFailed("malformed output from the reader process: shape \(shape) overflows") }
                 elements = product
             }
-            // Data lies between the prelude and the header.
-            let offset = try count(header.readLE(UInt64.self, "offset"), atMost: headerOffset, "offset")
-            let length = try count(header.readLE(UInt64.self, "length"), atMost: headerOffset - offset, "length")
+            let offset = try count(header.readLE(UInt64.self, "offset"), atMost: Int.max, "offset")
+            let length = try count(header.readLE(UInt64.self, "length"), atMost: Int.max, "length")
+            let source = try header.readUInt8("source")
+            // Data in the memory file lies between the prelude and the header; in the input, anywhere.
+            let (home, start, end): (ByteRegion?, Int, Int) = source == 1 ? (input, 0, input?.count ?? 0) : (region, preludeSize, headerOffset)
             let (expected, overflow) = elements.multipliedReportingOverflow(by: dtype.size)
-            guard !overflow, expected == length, offset >= preludeSize else {
-                throw HDF5Error.readerFailed("malformed output from the reader process: tensor '\(name)' of shape \(shape) has \(length) bytes at \(offset)")
+            guard source <= 1, let home, !overflow, expected == length, offset >= start, offset <= end, length <= end - offset else {
+                let place = source == 1 ? "the input file" : source == 0 ? "the output" : "source \(source)"
+                throw HDF5Error.readerFailed("malformed output from the reader process: tensor '\(name)' of shape \(shape) has \(length) bytes at \(offset) of \(place)")
             }
-            tensors.append((name, try Tensor(dtype: dtype, shape: shape, byteOrder: .host, storage: region.slice(offset, length), name: name)))
+            tensors.append((name, try Tensor(dtype: dtype, shape: shape, byteOrder: .host, storage: home.slice(offset, length), name: name)))
         }
         let metadataCount = try count(UInt64(header.readLE(UInt32.self, "metadata count")), atMost: header.remaining / 5, "metadata count")
         var metadata: [(String, JSONValue)] = []

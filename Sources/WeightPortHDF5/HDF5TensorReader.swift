@@ -27,17 +27,30 @@ public enum HDF5TensorReader {
         try HDF5IsolatedReader.read(path: path, limits: limits)
     }
 
+    /// As `read(path:)`, with the caller's map of the file: datasets stored contiguously as they
+    /// lie in memory (WeightPort's bundles, h5py's uncompressed arrays) become slices of it.
+    public static func read(path: String, mapped: ByteRegion, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5IsolatedReader.read(path: path, mapped: mapped, limits: limits)
+    }
+
     /// Reads a file held in memory in an isolated child process.
     public static func read(_ bytes: ByteRegion, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
         try HDF5IsolatedReader.read(bytes, limits: limits)
     }
 
     /// Where a dataset's values are read to: `bytes` of storage, filled once by the closure.
-    typealias Allocator = (_ bytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws -> ByteRegion
+    /// `stored` is the file offset where the same bytes already lie (a contiguous, unfiltered
+    /// dataset stored in the memory layout), which an allocator may slice instead of reading.
+    typealias Allocator = (_ bytes: Int, _ stored: Int?, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws -> ByteRegion
+
+    /// Reads every dataset through libhdf5 into fresh memory.
+    static func reading(_ count: Int, _ stored: Int?, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> ByteRegion {
+        ByteRegion(count: count, fill: fill)
+    }
 
     /// Reads the file at `path` with libhdf5 in this process: only for files from a trusted source.
     public static func readInProcess(path: String) throws -> WeightFile {
-        try readInProcess(path: path) { count, fill in ByteRegion(count: count, fill: fill) }
+        try readInProcess(path: path, allocate: reading)
     }
 
     /// As `readInProcess(path:)`, the datasets' values read into storage from `allocate` (the
@@ -55,7 +68,7 @@ public enum HDF5TensorReader {
     /// Reads a file held in memory with libhdf5 in this process (libhdf5 copies the image): only
     /// for bytes from a trusted source.
     public static func readInProcess(_ bytes: ByteRegion) throws -> WeightFile {
-        try readInProcess(bytes) { count, fill in ByteRegion(count: count, fill: fill) }
+        try readInProcess(bytes, allocate: reading)
     }
 
     static func readInProcess(_ bytes: ByteRegion, allocate: Allocator) throws -> WeightFile {
@@ -79,7 +92,7 @@ public enum HDF5TensorReader {
                     metadata.append((objectPath, try strings(object, d, isAttribute: false, path: objectPath)))
                 } else {
                     do {
-                        tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit, allocate: allocate)))
+                        tensors.append((objectPath, try tensor(object, in: file, d, path: objectPath, limit: limit, allocate: allocate)))
                     } catch HDF5Error.unsupported(let reason, _) {
                         // One exotic dataset (compound, reference, …) should not hide the weights.
                         skipped.append(.string("\(objectPath): \(reason)"))
@@ -112,15 +125,18 @@ public enum HDF5TensorReader {
         return withExtendedLifetime(box) { box.items }
     }
 
-    private static func tensor(_ object: wp_hid_t, _ d: HDF5ElementType.Description, path: String, limit: Int,
-                               allocate: Allocator) throws -> Tensor {
+    private static func tensor(_ object: wp_hid_t, in file: wp_hid_t, _ d: HDF5ElementType.Description, path: String,
+                               limit: Int, allocate: Allocator) throws -> Tensor {
         let element = try HDF5ElementType(d, path: path)
         let (bytes, overflow) = d.count.multipliedReportingOverflow(by: element.dtype.size)
         guard !overflow, bytes <= limit else {
             throw HDF5Error.limitExceeded("dataset of shape \(d.shape) would need \(overflow ? "too many" : String(bytes)) bytes", path: path)
         }
         var status: Int32 = 0
-        let storage = try allocate(bytes) { buffer in
+        var offset: UInt64 = 0, length: UInt64 = 0
+        let stored = bytes > 0 && wp_h5_raw_location(file, object, element.memoryCode, &offset, &length) == 1
+            && length == UInt64(bytes) && offset <= UInt64(Int.max) ? Int(offset) : nil
+        let storage = try allocate(bytes, stored) { buffer in
             if bytes > 0 { status = wp_h5_read(object, 0, element.memoryCode, buffer.baseAddress) }
         }
         try HDF5Library.check(status, "read the dataset", path: path)

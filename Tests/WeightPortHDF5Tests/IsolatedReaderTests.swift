@@ -115,6 +115,26 @@ final class IsolatedReaderTests: XCTestCase {
         XCTAssertEqual(isolated.metadataJSON, direct.metadataJSON)
     }
 
+    /// Datasets stored contiguously as they lie in memory are slices of the caller's map of the
+    /// file (never copied); compressed and big-endian ones come back read by libhdf5.
+    func testStoredDatasetsAreSlicesOfTheCallersMap() throws {
+        let path = Fixtures.path("formats/h5_mixed.h5")
+        let mapped = try MappedFile.map(path: path)
+        let isolated = try HDF5TensorReader.read(path: path, mapped: mapped)
+        let direct = try HDF5TensorReader.readInProcess(path: path)
+        let inMap = { (name: String) -> Bool in
+            guard let base = isolated.tensors[name]?.storage.base else { return false }
+            return base >= mapped.base && base < mapped.base + mapped.count
+        }
+        XCTAssertTrue(inMap("a/f32"))
+        XCTAssertTrue(inMap("ints/i64"))
+        XCTAssertFalse(inMap("compressed"))
+        XCTAssertFalse(inMap("be_f32"))
+        for (name, tensor) in direct.tensors {
+            XCTAssertEqual(isolated.tensors[name]?.contiguousBytes().toArray(), tensor.contiguousBytes().toArray(), name)
+        }
+    }
+
     func testDefaultLimitsGrowWithTheFile() {
         XCTAssertEqual(HDF5ReadLimits.forFile(size: 20_000), HDF5ReadLimits(cpuSeconds: 2, wallSeconds: 11, addressSpaceBytes: (4 << 30) + 80_000))
         XCTAssertEqual(HDF5ReadLimits.forFile(size: 254_000_000).cpuSeconds, 27)

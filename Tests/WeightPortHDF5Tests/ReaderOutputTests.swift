@@ -71,16 +71,16 @@ final class ReaderOutputTests: XCTestCase {
         let good = output(WeightFile(format: "hdf5", tensors: StateDict([("w", tensor)])))
         XCTAssertEqual(try decode(good).tensors["w"]?.contiguousBytes().toArray(), tensor.contiguousBytes().toArray())
         // Prelude 24 bytes, data (16 bytes) at 64, the header at 128: status 1, count 4, name 4+1,
-        // dtype 4+7, rank 1, dims 16, offset 8, length 8.
-        XCTAssertEqual(good.count, 128 + 1 + 4 + 5 + 11 + 1 + 16 + 16 + 4)
+        // dtype 4+7, rank 1, dims 16, offset 8, length 8, source 1, metadata count 4.
+        XCTAssertEqual(good.count, 128 + 1 + 4 + 5 + 11 + 1 + 16 + 16 + 1 + 4)
         let offsetAt = 128 + 1 + 4 + 5 + 11 + 1 + 16
         func patched(_ at: Int, _ value: UInt64) -> [UInt8] {
             var bytes = good
             withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(at..<at + 8, with: $0) }
             return bytes
         }
-        expectMalformed(patched(offsetAt, UInt64(good.count)), "offset")                 // data past the end
-        expectMalformed(patched(offsetAt, 120), "length 16 exceeds 8")                     // data running into the header
+        expectMalformed(patched(offsetAt, UInt64(good.count)), "has 16 bytes at \(good.count) of the output") // past the end
+        expectMalformed(patched(offsetAt, 120), "has 16 bytes at 120 of the output")       // running into the header
         expectMalformed(patched(offsetAt, 8), "has 16 bytes at 8")                         // data inside the prelude
         expectMalformed(patched(8, 4), "header at 4")                                      // header inside the prelude
         expectMalformed(patched(8, UInt64(good.count)), "header length")                  // header past the end
@@ -97,6 +97,28 @@ final class ReaderOutputTests: XCTestCase {
         magic[0] = UInt8(ascii: "X")
         expectMalformed(magic, "no result")
         expectMalformed([], "truncated")
+    }
+
+    /// A tensor the child found stored as it lies in memory is a slice of the parent's own map of
+    /// the input file, bounds-checked against that map.
+    func testTensorsInTheInputFileAreSlicesOfIt() throws {
+        let input = ByteRegion(copying: (0..<256).map { UInt8($0) })
+        let file = WeightFile(format: "hdf5", tensors: StateDict([("w", Tensor(float32: [0, 0], shape: [2]))]))
+        func layout(at offset: Int, source: UInt8 = 1) -> [UInt8] {
+            var bytes = assemble(HDF5ReaderOutput.encode(file) { _ in .init(offset: offset, inInput: true) })
+            bytes[bytes.count - 5] = source
+            return bytes
+        }
+        let back = try HDF5ReaderOutput.decode(ByteRegion(copying: layout(at: 16)), input: input)
+        let tensor = try XCTUnwrap(back.tensors["w"])
+        XCTAssertEqual(tensor.contiguousBytes().toArray(), Array(16..<24))
+        XCTAssertEqual(tensor.storage.base, input.base + 16)
+        XCTAssertThrowsError(try HDF5ReaderOutput.decode(ByteRegion(copying: layout(at: 252)), input: input)) {
+            guard case .readerFailed(let message)? = $0 as? HDF5Error else { return XCTFail("\($0)") }
+            XCTAssertTrue(message.contains("has 8 bytes at 252 of the input file"), message)
+        }
+        expectMalformed(layout(at: 16), "of the input file")                // no input to slice
+        expectMalformed(layout(at: 16, source: 2), "source 2")
     }
 
     func testDeeplyNestedMetadataIsRefused() throws {

@@ -74,6 +74,13 @@ enum {
 /// Reads all elements converted to `memory_type` (little-endian host layout) into `buffer`.
 int wp_h5_read(wp_hid_t object, int is_attribute, int memory_type, void *buffer);
 
+/// Where a dataset's elements lie in the file exactly as `memory_type` lays them out in memory:
+/// contiguous, unfiltered, stored type equal to the memory type, no user block. Returns 1 with
+/// the file offset and stored length, 0 when the values must be read through libhdf5 (also when
+/// libhdf5 cannot tell).
+/// (The offset is the file's claim: a reader bounds-checks it against the file it maps.)
+int wp_h5_raw_location(wp_hid_t file, wp_hid_t dataset, int memory_type, uint64_t *offset, uint64_t *length);
+
 /// Reads a string dataset or attribute (fixed or variable length, any rank). On success
 /// `*strings` holds `*count` NUL-terminated strings back to back (free with wp_h5_free).
 int wp_h5_read_strings(wp_hid_t object, int is_attribute, char **strings, size_t *total, size_t *count);
