@@ -19,13 +19,15 @@ let package = Package(
     ],
     targets: [
         // C shims: the only code that includes the system headers.
-        // libhdf5 through pkg-config (`hdf5`: Debian's serial include and library folders), so the
-        // manifest needs no unsafe flags and other packages can depend on WeightPort by version.
-        .systemLibrary(name: "CHDF5System", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
-        .target(name: "CHDF5", dependencies: ["CHDF5System"]),
-        .target(name: "CLibzip", linkerSettings: [.linkedLibrary("zip")]),
+        // libhdf5 is loaded with dlopen on first use (see CHDF5/loader.c): linked, its ~30-library
+        // dependency chain cost every command ~8 ms at start-up. Its headers (libhdf5-dev) give
+        // the types; no unsafe flags, so other packages can depend on WeightPort by version.
+        .target(name: "CHDF5", linkerSettings: [.linkedLibrary("dl")]),
+        // libzip and libcrypto are loaded with dlopen on first use too (inflating an .npz member,
+        // hashing an export's source): linked, they cost every command ~1 ms at start-up.
+        .target(name: "CLibzip", linkerSettings: [.linkedLibrary("dl")]),
         // SHA-256 from the system's libcrypto (OpenSSL; see the README's Dependencies).
-        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("dl")]),
         // Loaded with dlopen on first use (see its header); only libdl is linked.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 
@@ -41,7 +43,7 @@ let package = Package(
         // The words every layer above the readers shares (flags, norm kinds, layouts, features).
         .target(name: "WeightPortVocabulary"),
         .target(name: "WeightPortFormats", dependencies: ["WeightPortCore", "CKernels", "CLibzip", "CSystem"]),
-        .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5"]),
+        .target(name: "WeightPortHDF5", dependencies: ["WeightPortCore", "CHDF5", "CSystem"]),
         .target(name: "WeightPortMapping", dependencies: ["WeightPortCore", "WeightPortVocabulary", .product(name: "Yams", package: "Yams")]),
         // mappings/*.yaml compiled in at build time (the YAML stays the only source). A target of its
         // own so the fuzz build, which links libFuzzer's main into every executable, never needs the
@@ -56,7 +58,7 @@ let package = Package(
             "WeightPortModels", "WeightPortReference", "WeightPortVocabulary", "CCrypto",
         ]),
         .executableTarget(name: "weightport", dependencies: [
-            "WeightPort", "WeightPortCore", "WeightPortMapping", "WeightPortBuiltInTables",
+            "WeightPort", "WeightPortCore", "WeightPortHDF5", "WeightPortMapping", "WeightPortBuiltInTables",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wpbench", dependencies: ["WeightPortReference", "WeightPortModels", "WeightPortCore"],

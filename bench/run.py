@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-BENCHES = ["inspect_stats.py", "forward.py", "heads_speed.py", "dcn_forward.py", "convert_speed.py", "verify_speed.py", "zoo_speed.py"]
+BENCHES = ["startup.py", "inspect_stats.py", "forward.py", "heads_speed.py", "dcn_forward.py", "convert_speed.py", "verify_speed.py", "zoo_speed.py"]
 # These time passes through `wpbench` (bench/wpbench), built beside weightport, instead of weightport itself.
 WPBENCH = {"forward.py", "heads_speed.py", "dcn_forward.py"}
 

@@ -6,7 +6,8 @@ import PackageDescription
 // into fuzz/.build (see fuzz/run). Each target is one `LLVMFuzzerTestOneInput`; libFuzzer
 // supplies `main`, hence `-parse-as-library`.
 let readers = [
-    "pickle", "torch-zip", "torch-legacy", "caffemodel", "safetensors", "npy", "npz", "hdf5", "mapping", "detect",
+    "pickle", "torch-zip", "torch-legacy", "caffemodel", "safetensors", "npy", "npz", "hdf5", "hdf5-output", "mapping",
+    "detect",
 ]
 
 let package = Package(

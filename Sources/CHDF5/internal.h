@@ -1,7 +1,7 @@
 // Shared between the shim's C files; not part of the module's public header.
 #ifndef CHDF5_INTERNAL_H
 #define CHDF5_INTERNAL_H
-#include <hdf5.h>
+#include "api_redirect.h"
 
 /// Message for failures the shim itself detects (libhdf5's stack is empty then).
 extern char wp_h5_shim_error[512];

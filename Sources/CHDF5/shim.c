@@ -1,5 +1,4 @@
 // Reading side of the libhdf5 shim (see chdf5.h). Writing lives in write.c.
-#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 #include "chdf5.h"
@@ -8,11 +7,12 @@
 char wp_h5_shim_error[512];
 
 int wp_h5_version(unsigned *major, unsigned *minor, unsigned *release) {
+    if (wp_h5_load() < 0) return -1;
     return H5get_libversion(major, minor, release) < 0 ? -1 : 0;
 }
 
 int wp_h5_init(void) {
-    if (H5open() < 0) return -1;
+    if (wp_h5_load() < 0) return -1;
     // Errors are reported once, by the Swift wrapper, never printed by the library.
     return H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0 ? -1 : 0;
 }
@@ -276,4 +276,45 @@ int wp_h5_read_strings(wp_hid_t object, int is_attribute, char **strings, size_t
     H5Tclose(type);
     *count = n;
     return status;
+}
+
+static int raw_location(hid_t file, hid_t dataset, int memory_type, uint64_t *offset, uint64_t *length);
+
+int wp_h5_raw_location(wp_hid_t file, wp_hid_t dataset, int memory_type, uint64_t *offset, uint64_t *length) {
+    int found = raw_location(file, dataset, memory_type, offset, length);
+    // A failure here only means the values are read the usual way: leave no error behind.
+    if (found < 0) H5Eclear2(H5E_DEFAULT);
+    return found < 0 ? 0 : found;
+}
+
+static int raw_location(hid_t file, hid_t dataset, int memory_type, uint64_t *offset, uint64_t *length) {
+    // Addresses are relative to the superblock: only without a user block are they file offsets.
+    hid_t fcpl = H5Fget_create_plist(file);
+    if (fcpl < 0) return -1;
+    hsize_t userblock = 1;
+    herr_t got = H5Pget_userblock(fcpl, &userblock);
+    H5Pclose(fcpl);
+    if (got < 0) return -1;
+    if (userblock != 0) return 0;
+    hid_t dcpl = H5Dget_create_plist(dataset);
+    if (dcpl < 0) return -1;
+    int plain = H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Pget_nfilters(dcpl) == 0;
+    H5Pclose(dcpl);
+    if (!plain) return 0;
+    haddr_t address = H5Dget_offset(dataset);
+    if (address == HADDR_UNDEF) { H5Eclear2(H5E_DEFAULT); return 0; }
+    // The stored type must be the memory type itself (bool and bfloat16 are read as stored).
+    int same = 1;
+    if (memory_type != WP_H5_BOOL && memory_type != WP_H5_BFLOAT16) {
+        hid_t stored = H5Dget_type(dataset);
+        int owned = 0;
+        hid_t memory = stored < 0 ? -1 : wp_h5_memory_type(memory_type, &owned);
+        same = stored >= 0 && memory >= 0 && H5Tequal(stored, memory) > 0;
+        if (owned && memory >= 0) H5Tclose(memory);
+        if (stored >= 0) H5Tclose(stored);
+    }
+    if (!same) return 0;
+    *offset = (uint64_t)address;
+    *length = (uint64_t)H5Dget_storage_size(dataset);
+    return 1;
 }

@@ -1,7 +1,6 @@
 // Writing side of the libhdf5 shim (see chdf5.h): FORMATS.md §7.1–7.2 recipes for libhdf5 1.10.
 #define _GNU_SOURCE  // fallocate
 #include <fcntl.h>
-#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 #include "chdf5.h"

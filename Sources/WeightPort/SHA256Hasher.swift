@@ -5,10 +5,11 @@ import WeightPortCore
 struct SHA256Hasher: ~Copyable {
     private let state: OpaquePointer
 
-    /// Fails only when libcrypto cannot allocate a digest context.
+    /// Fails when libcrypto cannot be loaded or cannot allocate a digest context.
     init(path: String) throws {
         guard let state = wp_sha256_new() else {
-            throw FileAccessError.cannotOpen(path: path, reason: "libcrypto cannot start a SHA-256 digest")
+            let unavailable = String(cString: wp_crypto_load_error())
+            throw FileAccessError.cannotOpen(path: path, reason: unavailable.isEmpty ? "libcrypto cannot start a SHA-256 digest" : unavailable)
         }
         self.state = state
     }

@@ -23,7 +23,7 @@ public enum WeightFileLoader {
             let bytes = try MappedFile.map(path: path, prefault: prefault == .upFront)
             let format = try FormatDetector.detect(bytes)
             let file = try read(format: format, bytes: bytes, path: path)
-            if prefault == .afterParsing && format != .hdf5 { bytes.prefaultInBackground() }
+            if prefault == .afterParsing { bytes.prefaultInBackground() }
             return file
         } catch let error as FileError {
             throw error
@@ -36,8 +36,9 @@ public enum WeightFileLoader {
 
     static func read(format: WeightFormat, bytes: ByteRegion, path: String) throws -> WeightFile {
         if let file = try MemoryReaders.read(bytes, as: format) { return file }
-        // libhdf5 opens files by path; reading the mapped bytes would copy the whole file.
-        return try HDF5TensorReader.read(path: path)
+        // libhdf5 (in a child process) opens the file by path; datasets stored as they lie in
+        // memory come back as slices of this map, the others in a memory file.
+        return try HDF5TensorReader.read(path: path, mapped: bytes)
     }
 }
 

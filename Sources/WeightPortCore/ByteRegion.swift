@@ -34,6 +34,12 @@ public struct ByteRegion: @unchecked Sendable {
         self.init(owner: box, base: UnsafeRawPointer(box.pointer), count: count)
     }
 
+    /// A region over memory that `owner` keeps valid for as long as any region refers to it
+    /// (for instance a mapping that `owner` unmaps when it is released).
+    public init(base: UnsafeRawPointer, count: Int, keptAliveBy owner: AnyObject) {
+        self.init(owner: owner, base: base, count: count)
+    }
+
     public static let empty = ByteRegion(copying: [UInt8]())
 
     /// A sub-region sharing the same owner. The caller checks bounds first.

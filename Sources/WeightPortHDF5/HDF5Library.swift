@@ -10,6 +10,15 @@ public enum HDF5Error: Error, Sendable, Equatable {
     case unsupported(String, path: String?)
     /// A declared size exceeds what the reader is willing to allocate.
     case limitExceeded(String, path: String?)
+    /// libhdf5 could not be loaded (`reason` names the libraries tried, or the missing symbol).
+    case libraryUnavailable(reason: String)
+    /// The isolated reader's process died (`how`: the signal, `SIGSEGV`, or its exit status)
+    /// while libhdf5 read the file.
+    case readerCrashed(String)
+    /// The isolated reader's process was stopped after `seconds` (CPU or wall-clock limit).
+    case readerTimedOut(seconds: Int)
+    /// The isolated reader could not be run, or handed back something malformed.
+    case readerFailed(String)
 }
 
 extension HDF5Error: Diagnostic {
@@ -18,6 +27,11 @@ extension HDF5Error: Diagnostic {
         case .library(let operation, let message, _): return "HDF5: cannot \(operation): \(message)"
         case .unsupported(let message, _): return "HDF5: unsupported: \(message)"
         case .limitExceeded(let message, _): return "HDF5: safety limit exceeded: \(message)"
+        case .libraryUnavailable(let reason): return "HDF5: \(reason)"
+        case .readerCrashed(let how): return "libhdf5 crashed reading this file (\(how)); the file is corrupt or hostile"
+        case .readerTimedOut(let seconds):
+            return "libhdf5 did not finish reading this file within \(seconds) s and was stopped; the file is corrupt or hostile"
+        case .readerFailed(let message): return "HDF5: \(message)"
         }
     }
 
@@ -25,24 +39,45 @@ extension HDF5Error: Diagnostic {
         switch self {
         case .library(_, _, let path), .unsupported(_, let path), .limitExceeded(_, let path):
             return path.map { "object /\($0)" }
+        case .libraryUnavailable, .readerCrashed, .readerTimedOut, .readerFailed: return nil
         }
     }
 }
 
 /// The one door to libhdf5. The serial library is not thread-safe, so every call made by this
-/// module runs under one process-wide lock (recursive, so helpers may nest).
+/// module runs under one process-wide lock (recursive, so helpers may nest). The library is
+/// loaded (dlopen) by the first call; when it cannot be, every call throws `.libraryUnavailable`.
 enum HDF5Library {
     private static let lock = NSRecursiveLock()
-    // Runs once, before the first call: stops libhdf5 printing error stacks to stderr.
-    private nonisolated(unsafe) static var initialized = false
+    // Set once, by the first call: loads libhdf5 and stops it printing error stacks to stderr.
+    private nonisolated(unsafe) static var loadFailure: HDF5Error??
+
+    // Set in a forked reader child: its one thread cannot take the lock, which the parent's
+    // thread held when it forked (the owner recorded in it is that thread, not this one).
+    private nonisolated(unsafe) static var forkedChild = false
 
     static func locked<T>(_ body: () throws -> T) throws -> T {
+        if forkedChild { return try loaded(body) }
         lock.lock()
         defer { lock.unlock() }
-        if !initialized {
-            initialized = true
-            _ = wp_h5_init()
+        return try loaded(body)
+    }
+
+    /// Called first thing in a forked reader child (`HDF5IsolatedReader`), which is single-threaded.
+    static func enterForkedChild() { forkedChild = true }
+
+    private static func loaded<T>(_ body: () throws -> T) throws -> T {
+        if loadFailure == nil {
+            loadFailure = .some(wp_h5_init() == 0 ? nil : .libraryUnavailable(reason: String(cString: wp_h5_load_error())))
         }
+        if let failure = loadFailure ?? nil { throw failure }
+        return try body()
+    }
+
+    /// Holds the lock around `body` (a fork: no other thread is then inside libhdf5).
+    static func holdingLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
         return try body()
     }
 

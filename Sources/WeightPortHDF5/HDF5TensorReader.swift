@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 import WeightPortCore
 
 /// Reads every dataset of an HDF5 file through libhdf5 (format `hdf5`).
@@ -13,28 +14,72 @@ import WeightPortCore
 ///   types (compound, references, …) are listed under `unsupported_datasets` and skipped.
 ///
 /// A file libhdf5 cannot open gives one `HDF5Error`, never a printed error stack.
+///
+/// `read` runs libhdf5 in a child process (`HDF5IsolatedReader`): libhdf5 1.10 crashes, hangs or
+/// allocates without bound on some corrupt files, and that must not take the caller down.
+/// `readInProcess` calls libhdf5 in this process, for files the caller trusts (and for the child).
 public enum HDF5TensorReader {
     /// Attributes larger than this many elements are left out of the metadata.
     static let maxAttributeElements = 1 << 20
 
-    public static func read(path: String) throws -> WeightFile {
+    /// Reads the file at `path` in an isolated child process (see the type's description).
+    public static func read(path: String, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5IsolatedReader.read(path: path, limits: limits)
+    }
+
+    /// As `read(path:)`, with the caller's map of the file: datasets stored contiguously as they
+    /// lie in memory (WeightPort's bundles, h5py's uncompressed arrays) become slices of it.
+    public static func read(path: String, mapped: ByteRegion, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5IsolatedReader.read(path: path, mapped: mapped, limits: limits)
+    }
+
+    /// Reads a file held in memory in an isolated child process.
+    public static func read(_ bytes: ByteRegion, limits: HDF5ReadLimits? = nil) throws(HDF5Error) -> WeightFile {
+        try HDF5IsolatedReader.read(bytes, limits: limits)
+    }
+
+    /// Where a dataset's values are read to: `bytes` of storage, filled once by the closure.
+    /// `stored` is the file offset where the same bytes already lie (a contiguous, unfiltered
+    /// dataset stored in the memory layout), which an allocator may slice instead of reading.
+    typealias Allocator = (_ bytes: Int, _ stored: Int?, _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws -> ByteRegion
+
+    /// Reads every dataset through libhdf5 into fresh memory.
+    static func reading(_ count: Int, _ stored: Int?, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> ByteRegion {
+        ByteRegion(count: count, fill: fill)
+    }
+
+    /// Reads the file at `path` with libhdf5 in this process: only for files from a trusted source.
+    public static func readInProcess(path: String) throws -> WeightFile {
+        try readInProcess(path: path, allocate: reading)
+    }
+
+    /// As `readInProcess(path:)`, the datasets' values read into storage from `allocate` (the
+    /// isolated reader's child reads them straight into the memory file it hands back).
+    static func readInProcess(path: String, allocate: Allocator) throws -> WeightFile {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_read(path), "open the file as HDF5")
             defer { _ = wp_h5_close_file(file) }
-            return try read(file: file, limit: byteLimit(fileSize: (try? MappedFile.map(path: path).count) ?? 0))
+            var info = stat()
+            let size = stat(path, &info) == 0 ? Int(info.st_size) : 0
+            return try read(file: file, limit: byteLimit(fileSize: size), allocate: allocate)
         }
     }
 
-    /// Reads a file held in memory (libhdf5 copies the image, so prefer `read(path:)` for big files).
-    public static func read(_ bytes: ByteRegion) throws -> WeightFile {
+    /// Reads a file held in memory with libhdf5 in this process (libhdf5 copies the image): only
+    /// for bytes from a trusted source.
+    public static func readInProcess(_ bytes: ByteRegion) throws -> WeightFile {
+        try readInProcess(bytes, allocate: reading)
+    }
+
+    static func readInProcess(_ bytes: ByteRegion, allocate: Allocator) throws -> WeightFile {
         try HDF5Library.locked {
             let file = try HDF5Library.check(wp_h5_open_image(bytes.base, bytes.count), "open the bytes as HDF5")
             defer { _ = wp_h5_close_file(file) }
-            return try read(file: file, limit: byteLimit(fileSize: bytes.count))
+            return try read(file: file, limit: byteLimit(fileSize: bytes.count), allocate: allocate)
         }
     }
 
-    private static func read(file: wp_hid_t, limit: Int) throws -> WeightFile {
+    private static func read(file: wp_hid_t, limit: Int, allocate: Allocator) throws -> WeightFile {
         var metadata = try attributes(of: file, prefix: "")
         var tensors: [(String, Tensor)] = []
         var skipped: [JSONValue] = []
@@ -47,7 +92,7 @@ public enum HDF5TensorReader {
                     metadata.append((objectPath, try strings(object, d, isAttribute: false, path: objectPath)))
                 } else {
                     do {
-                        tensors.append((objectPath, try tensor(object, d, path: objectPath, limit: limit)))
+                        tensors.append((objectPath, try tensor(object, in: file, d, path: objectPath, limit: limit, allocate: allocate)))
                     } catch HDF5Error.unsupported(let reason, _) {
                         // One exotic dataset (compound, reference, …) should not hide the weights.
                         skipped.append(.string("\(objectPath): \(reason)"))
@@ -80,14 +125,18 @@ public enum HDF5TensorReader {
         return withExtendedLifetime(box) { box.items }
     }
 
-    private static func tensor(_ object: wp_hid_t, _ d: HDF5ElementType.Description, path: String, limit: Int) throws -> Tensor {
+    private static func tensor(_ object: wp_hid_t, in file: wp_hid_t, _ d: HDF5ElementType.Description, path: String,
+                               limit: Int, allocate: Allocator) throws -> Tensor {
         let element = try HDF5ElementType(d, path: path)
         let (bytes, overflow) = d.count.multipliedReportingOverflow(by: element.dtype.size)
         guard !overflow, bytes <= limit else {
             throw HDF5Error.limitExceeded("dataset of shape \(d.shape) would need \(overflow ? "too many" : String(bytes)) bytes", path: path)
         }
         var status: Int32 = 0
-        let storage = ByteRegion(count: bytes) { buffer in
+        var offset: UInt64 = 0, length: UInt64 = 0
+        let stored = bytes > 0 && wp_h5_raw_location(file, object, element.memoryCode, &offset, &length) == 1
+            && length == UInt64(bytes) && offset <= UInt64(Int.max) ? Int(offset) : nil
+        let storage = try allocate(bytes, stored) { buffer in
             if bytes > 0 { status = wp_h5_read(object, 0, element.memoryCode, buffer.baseAddress) }
         }
         try HDF5Library.check(status, "read the dataset", path: path)

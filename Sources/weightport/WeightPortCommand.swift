@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeightPort
+import WeightPortHDF5
 
 @main
 struct WeightPortCommand: ParsableCommand {
@@ -13,6 +14,9 @@ struct WeightPortCommand: ParsableCommand {
 
     /// Runs the chosen command and renders any error once, as a single line with exit status 1.
     static func main() {
+        // Untrusted HDF5 is read by a fresh copy of this executable (see HDF5IsolatedReader).
+        HDF5IsolatedReader.runChildIfRequested(CommandLine.arguments)
+        HDF5IsolatedReader.registerExecutable("/proc/self/exe")
         do {
             var command = try parseAsRoot()
             try command.run()

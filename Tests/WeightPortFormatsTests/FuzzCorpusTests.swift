@@ -1,6 +1,7 @@
 import Foundation
 import WeightPortCore
 import WeightPortFormats
+import WeightPortHDF5
 import WeightPortTestSupport
 import XCTest
 
@@ -8,7 +9,8 @@ import XCTest
 /// fuzzing each reader; see the README's Reliability section) through the readers in the
 /// ordinary build: every input must be read or refused with a `Diagnostic`, never trap. The
 /// sanitizer builds under `fuzz/` go further; this keeps the inputs they found in the suite.
-/// HDF5's corpus is left to the `hdf5` target: libhdf5 itself is not robust to corrupt files.
+/// HDF5's corpus goes through the isolated reader, as weightport reads HDF5: libhdf5 itself is
+/// not robust to corrupt files, so it runs in a child process.
 final class FuzzCorpusTests: XCTestCase {
     static let corpus = Fixtures.root.deletingLastPathComponent().appendingPathComponent("fuzz/corpus")
 
@@ -19,6 +21,15 @@ final class FuzzCorpusTests: XCTestCase {
     func testSafetensorsCorpus() throws { try replay("safetensors") { try SafetensorsReader.read($0) } }
     func testNpyCorpus() throws { try replay("npy") { try NpyReader.read($0) } }
     func testNpzCorpus() throws { try replay("npz") { try NpzReader.read($0) } }
+
+    /// The isolated HDF5 reader (libhdf5 in a forked child, one CPU second each) and the
+    /// parent's decoder of a child's output.
+    func testHDF5Corpus() throws {
+        let limits = HDF5ReadLimits(cpuSeconds: 1, wallSeconds: 10, addressSpaceBytes: 4 << 30)
+        try replay("hdf5") { try HDF5TensorReader.read($0, limits: limits) }
+    }
+
+    func testHDF5OutputCorpus() throws { try replay("hdf5-output") { try HDF5IsolatedReader.decodeOutput($0) } }
 
     func testDetectionCorpus() throws {
         try replay("detect") { bytes in

@@ -2,12 +2,17 @@
 #define CCRYPTO_H
 // SHA-256 from the system's libcrypto (OpenSSL), the one digest WeightPort computes (a bundle's
 // source checksum). openssl/evp.h stays out of this header: Swift sees only these functions.
+// libcrypto is not linked: it is loaded with dlopen on first use (see sha256.c).
 #include <stddef.h>
 
 /// An incremental SHA-256 computation (an OpenSSL EVP digest context).
 typedef struct wp_sha256 wp_sha256;
 
-/// A new computation, or NULL when libcrypto cannot allocate one.
+/// Loads libcrypto if needed; "" when it is loaded, else why it cannot be.
+const char *wp_crypto_load_error(void);
+
+/// A new computation, or NULL when libcrypto cannot be loaded (wp_crypto_load_error says why)
+/// or cannot allocate one.
 wp_sha256 *wp_sha256_new(void);
 
 /// Adds p[0..<n]; returns 0, or -1 on failure.

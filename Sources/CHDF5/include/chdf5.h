@@ -2,7 +2,8 @@
 #define CHDF5_H
 // Thin wrappers over libhdf5. HDF5's type and property identifiers are C macros that expand to
 // global variables, which Swift cannot import; these functions give Swift plain values instead.
-// hdf5.h stays out of this header so Swift needs no extra include path.
+// hdf5.h stays out of this header so Swift needs no extra include path. libhdf5 is not linked:
+// wp_h5_load opens it with dlopen on first use (see loader.c).
 // Identifiers are hid_t (int64_t) and sizes hsize_t (64-bit) in HDF5 1.10+.
 // Every function returns a negative value (or -1 id) on failure; the message is then available
 // from wp_h5_error_message. libhdf5 is not thread-safe: callers serialise all calls.
@@ -11,10 +12,16 @@
 
 typedef int64_t wp_hid_t;
 
-/// The linked library's version; returns 0 on success.
+/// Loads libhdf5 (dlopen, once per process) and resolves its entry points. Returns 0, or -1 with
+/// the reason (the sonames tried, a missing symbol, a version mismatch) in wp_h5_load_error.
+int wp_h5_load(void);
+const char *wp_h5_load_error(void);
+
+/// The loaded library's version (loading it first); returns 0 on success.
 int wp_h5_version(unsigned *major, unsigned *minor, unsigned *release);
 
-/// Turns off libhdf5's automatic printing of error stacks to stderr (call once before use).
+/// Loads libhdf5 and turns off its automatic printing of error stacks to stderr (call once
+/// before use; every other function assumes it succeeded).
 int wp_h5_init(void);
 
 /// Copies the most specific message of the current error stack into `buffer` and clears it.
@@ -66,6 +73,13 @@ enum {
 };
 /// Reads all elements converted to `memory_type` (little-endian host layout) into `buffer`.
 int wp_h5_read(wp_hid_t object, int is_attribute, int memory_type, void *buffer);
+
+/// Where a dataset's elements lie in the file exactly as `memory_type` lays them out in memory:
+/// contiguous, unfiltered, stored type equal to the memory type, no user block. Returns 1 with
+/// the file offset and stored length, 0 when the values must be read through libhdf5 (also when
+/// libhdf5 cannot tell).
+/// (The offset is the file's claim: a reader bounds-checks it against the file it maps.)
+int wp_h5_raw_location(wp_hid_t file, wp_hid_t dataset, int memory_type, uint64_t *offset, uint64_t *length);
 
 /// Reads a string dataset or attribute (fixed or variable length, any rank). On success
 /// `*strings` holds `*count` NUL-terminated strings back to back (free with wp_h5_free).

@@ -3,6 +3,11 @@
 #include <zip.h>
 #include <stdint.h>
 
+// libzip is not linked: the first wp_zip_open_buffer loads it with dlopen (see shim.c).
+
+/// The error code when libzip cannot be loaded (wp_zip_error_message then says why).
+enum { WP_ZIP_UNAVAILABLE = -1000 };
+
 /// Opens an archive held in memory (no copy); returns NULL and sets *error on failure.
 zip_t *wp_zip_open_buffer(const void *data, uint64_t length, int *error);
 

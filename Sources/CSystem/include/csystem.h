@@ -22,4 +22,40 @@ int wp_copy_is_offloaded(int fd);
 /// Maps every page of [address, address + length) of a file map into the process, reading it in
 /// if needed: madvise(MADV_POPULATE_READ) where the kernel has it (5.14+), else one read per page.
 void wp_prefault(const void *address, size_t length);
+
+// ---- child processes (the isolated HDF5 reader; process.c)
+
+/// memfd_create(name, MFD_CLOEXEC): an anonymous file in memory. Returns the descriptor or -1.
+int wp_memfd(const char *name);
+
+/// fallocate(2) with mode 0: allocates [offset, offset + length) of `fd`, growing it as needed
+/// (on a memory file, the pages at once instead of one fault each). Returns 0 or -1 with errno.
+int wp_allocate_range(int fd, int64_t offset, int64_t length);
+
+/// posix_spawn of `path` with `argv` (NULL-terminated), the descriptors `fds[i]` appearing as
+/// 3 + i in the child (all others close on exec as usual), its stderr /dev/null. Returns the pid,
+/// or -1 with errno set.
+int wp_spawn(const char *path, char *const argv[], const int *fds, int count);
+
+/// fork(); in the child, asks for SIGKILL when the parent dies, resets the crash-signal handlers
+/// (and a sanitizer's death callback) it inherited to the defaults and points stderr at
+/// /dev/null. Returns as fork does.
+int wp_fork(void);
+
+/// Waits for `pid` at most `timeout_ms` milliseconds (poll on a pidfd; waitpid polling where the
+/// kernel has no pidfd_open), then kills it (SIGKILL) and reaps it. Returns 0 when it ended by
+/// itself, 1 when it was killed for the time, -1 on error; `*status` is waitpid's status.
+int wp_wait_child(int pid, int timeout_ms, int *status);
+
+/// Limits the calling process: CPU seconds (SIGXCPU past the soft limit, SIGKILL one second on),
+/// address space bytes beyond what is mapped already (0 = unchanged; skipped under AddressSanitizer, whose shadow memory needs
+/// terabytes of address space), and the largest file it may write (0 = unchanged).
+void wp_limit_self(long cpu_seconds, long address_space_bytes, long file_size_bytes);
+
+/// Async-signal-safe _exit for a forked child.
+_Noreturn void wp_exit_now(int status);
+
+/// Decodes a waitpid status: returns the terminating signal (0 when it exited), `*exit_code`
+/// the exit status when it exited.
+int wp_wait_status(int status, int *exit_code);
 #endif
