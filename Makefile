@@ -1,6 +1,6 @@
 # WeightPort — build, test, demo and benchmarks. Every target installs what it needs first.
 SWIFT ?= swift
-DEB_PACKAGES := libhdf5-dev libzip-dev libopenblas-dev libssl-dev pkg-config
+DEB_PACKAGES := libhdf5-dev libzip-dev libopenblas-dev libssl-dev
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/weightport
