@@ -13,6 +13,7 @@ struct WeightPortCommand: ParsableCommand {
 
     /// Runs the chosen command and renders any error once, as a single line with exit status 1.
     static func main() {
+        EarlyBuiltInTables.startIfConverting()
         do {
             var command = try parseAsRoot()
             try command.run()
