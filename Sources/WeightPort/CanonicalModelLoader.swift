@@ -43,15 +43,18 @@ public enum CanonicalModelLoader {
         let names = unwrapped.weights.names
         let table: MappingTable
         let context: MappingContext
+        // Detection has mapped the names already while scoring its choice; reused, not redone.
+        let mapping: NameMapping
         if let from = options.from {
             table = try catalog.table(from)
             context = ConventionDetector.context(for: names, table: table)
+            mapping = try NameMapper.map(names, table: table, context: context, direction: .foreignToCanonical)
         } else {
             let best = try ConventionDetector.detect(names, tables: catalog.tables)
-            (table, context) = (best.table, best.context)
+            (table, context, mapping) = (best.table, best.context, best.mapping)
         }
         let caffeEps = CaffeLayerEps(file.metadata)
-        var (weights, report) = try CanonicalMapper.toCanonical(unwrapped.weights, table: table, context: context,
+        var (weights, report) = try CanonicalMapper.toCanonical(unwrapped.weights, table: table, mapping: mapping,
                                                                 parameters: caffeEps.lookup(default: table.semantics.normEps ?? 1e-5))
         if !unwrapped.others.isEmpty { report.unused["checkpoint-state", default: []] += unwrapped.others }
         // BatchNorm update counters carry nothing a model computes with; writers whose framework

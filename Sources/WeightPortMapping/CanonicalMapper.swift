@@ -9,6 +9,13 @@ public enum CanonicalMapper {
     public static func toCanonical(_ tensors: StateDict, table: MappingTable, context: MappingContext,
                                    parameters: ParameterLookup? = nil) throws -> (CanonicalWeights, MappingReport) {
         let mapping = try NameMapper.map(tensors.names, table: table, context: context, direction: .foreignToCanonical)
+        return try toCanonical(tensors, table: table, mapping: mapping, parameters: parameters)
+    }
+
+    /// `toCanonical` with the names already mapped (`NameMapper.map` of `tensors.names` under
+    /// the table and context, as detection computes while scoring), so they are not mapped twice.
+    public static func toCanonical(_ tensors: StateDict, table: MappingTable, mapping: NameMapping,
+                                   parameters: ParameterLookup? = nil) throws -> (CanonicalWeights, MappingReport) {
         var report = MappingReport()
         report.absorb(mapping)
         var weights = CanonicalWeights()

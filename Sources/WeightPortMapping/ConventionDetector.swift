@@ -7,6 +7,9 @@ public enum ConventionDetector {
         /// Share of the names (those not deliberately unused) that the table maps.
         public let coverage: Double
         public let mapped: Int
+        /// The names mapped under `context`: what scoring the table computed, so that the
+        /// conversion that follows need not map the same names again.
+        public let mapping: NameMapping
     }
 
     /// The context `names` imply under `table`: its flags, then stage depths read off a first
@@ -54,7 +57,7 @@ public enum ConventionDetector {
             let mapped = mapping.groups.reduce(0) { $0 + $1.foreign.count }
             let considered = names.count - mapping.unused.count
             let coverage = considered > 0 ? Double(mapped) / Double(considered) : 0
-            return Candidate(table: table, context: context, coverage: coverage, mapped: mapped)
+            return Candidate(table: table, context: context, coverage: coverage, mapped: mapped, mapping: mapping)
         }.sorted { ($0.coverage, $0.mapped) > ($1.coverage, $1.mapped) }
     }
 

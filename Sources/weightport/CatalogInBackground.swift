@@ -1,5 +1,4 @@
 import Foundation
-import WeightPortBuiltInTables
 import WeightPortCore
 import WeightPortMapping
 
@@ -17,7 +16,7 @@ final class CatalogInBackground: Sendable {
             builtIn = nil
             fromFolder = BackgroundValue { try MappingsCommand.load(folder) }
         } else {
-            builtIn = MappingCatalog.builtInInBackground()
+            builtIn = EarlyBuiltInTables.shared
             fromFolder = nil
         }
     }

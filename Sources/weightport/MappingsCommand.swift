@@ -52,7 +52,12 @@ struct MappingsCommand: ParsableCommand {
 
     /// `--mappings DIR`, else `$WEIGHTPORT_MAPPINGS`, else the built-in tables.
     static func load(_ folder: String?) throws -> MappingCatalog {
-        try wrap(folder ?? "mappings") { () throws(MappingError) in try MappingCatalog.resolve(folder: folder) }
+        // The built-in tables come from the process's one parse (`main` may have started it).
+        let named = folder ?? ProcessInfo.processInfo.environment["WEIGHTPORT_MAPPINGS"]
+        if named?.isEmpty ?? true {
+            return try wrap("mappings") { () throws(MappingError) in try EarlyBuiltInTables.shared.catalog() }
+        }
+        return try wrap(folder ?? "mappings") { () throws(MappingError) in try MappingCatalog.resolve(folder: folder) }
     }
 
     /// Table errors name their file; the CLI shows them in its one-line form.

@@ -17,6 +17,7 @@ struct WeightPortCommand: ParsableCommand {
         // Untrusted HDF5 is read by a fresh copy of this executable (see HDF5IsolatedReader).
         HDF5IsolatedReader.runChildIfRequested(CommandLine.arguments)
         HDF5IsolatedReader.registerExecutable("/proc/self/exe")
+        EarlyBuiltInTables.startIfConverting()
         do {
             var command = try parseAsRoot()
             try command.run()

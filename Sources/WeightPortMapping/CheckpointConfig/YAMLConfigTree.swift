@@ -13,13 +13,19 @@ enum YAMLConfigTree {
 
     static func parse(_ text: String) throws(ConfigTextError) -> ConfigValue {
         try checkNesting(text)
+        // Yams' default resolver compiles its regular expressions (ICU) on first use, about 5 ms
+        // on a conversion's critical path; `resolverTypes` decides the same for the plain scalars
+        // `plain` reads as more than text. The tags only matter where a scalar is tagged `str`
+        // explicitly (indistinguishable from an untyped one without the resolver), so such text,
+        // or text that renames tags, still gets the default resolver.
+        let explicitStr = text.contains("!!str") || text.contains("2002:str") || text.contains("%TAG")
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try Yams.compose(yaml: text, explicitStr ? .default : .basic)
         } catch {
             throw .malformed(language: "YAML", reason: reason(error), line: line(error))
         }
-        return node.map(value) ?? .dict([])
+        return node.map { value($0, resolved: explicitStr) } ?? .dict([])
     }
 
     /// Flow brackets and indentation bound how deep a YAML document nests; both are checked
@@ -42,21 +48,27 @@ enum YAMLConfigTree {
         }
     }
 
-    static func value(_ node: Node) -> ConfigValue {
+    /// `resolved`: composed with the default resolver (plain scalars typed by their tags);
+    /// otherwise with the basic one, under which every untagged plain scalar is tagged `str`.
+    static func value(_ node: Node, resolved: Bool = true) -> ConfigValue {
         let tag = node.tag.rawValue
         switch node {
         case .scalar(let scalar):
-            if scalar.style != .plain || tag.hasSuffix(":str") || tag.contains("python/unicode") || tag.contains("python/str") {
+            if scalar.style != .plain || tag.contains("python/unicode") || tag.contains("python/str") {
                 return .string(scalar.string)
+            }
+            if tag.hasSuffix(":str") {
+                return resolved || !resolverTypes(scalar.string) ? .string(scalar.string) : plain(scalar.string)
             }
             return plain(scalar.string)
         case .sequence(let sequence):
-            let items = sequence.map(value)
+            let items = sequence.map { value($0, resolved: resolved) }
             return tag.contains("python/tuple") ? .tuple(items) : .list(items)
         case .mapping(let mapping):
             var entries: [ConfigValue.Entry] = []
             for (key, child) in mapping {
-                entries.append(.init(key: key.scalar?.string ?? value(key).description, value: value(child)))
+                entries.append(.init(key: key.scalar?.string ?? value(key, resolved: resolved).description,
+                                     value: value(child, resolved: resolved)))
             }
             let object = ConfigValue.dict(entries)
             // A pickled Python object: its dict items are the config (`state:` is bookkeeping).
@@ -85,6 +97,30 @@ enum YAMLConfigTree {
             return .float(number)
         }
         return .string(text)
+    }
+
+    /// Whether Yams' default resolver tags the plain scalar `text` bool, null, int or float,
+    /// decided without its regular expressions for every text `plain` reads as more than text
+    /// (for the rest either answer gives text): the spellings its rules list, any integer, and
+    /// decimal floats, except those starting with a point after a sign or with an unsigned
+    /// exponent (`+.5`, `.5e3`), which its float rule does not take.
+    static func resolverTypes(_ text: String) -> Bool {
+        switch text {
+        case "true", "True", "TRUE", "false", "False", "FALSE", "", "~", "null", "Null", "NULL",
+             ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN":
+            return true
+        default: break
+        }
+        if Int(text) != nil { return true }
+        if text.lowercased().contains("n") { return false }   // `.iNf`, `+.nan`: `plain` reads them, the rules do not
+        var body = Substring(text)
+        let signed = body.first == "+" || body.first == "-"
+        if signed { body = body.dropFirst() }
+        guard body.first == "." else { return true }   // a digit first: the float rule's first form
+        if signed { return false }
+        guard let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return true }
+        let afterE = body[body.index(after: e)...]
+        return afterE.first == "+" || afterE.first == "-"
     }
 
     static func reason(_ error: Error) -> String {
