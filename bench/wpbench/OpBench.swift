@@ -104,8 +104,26 @@ func benchDepthwise(channels: Int, size: Int, kernel: Int, stride: Int, runs: In
     }
     let directTime = median { _ = direct.apply(input, pool: pool) }
     let groupedTime = median { _ = grouped.apply(input, pool: pool) }
+    // Memory-bound (issue #14): the bytes the op must move (input read, output written) per
+    // second, against a copy of the same bytes split over the cores the same way.
+    let outSize = (size + 2 * padding - kernel) / stride + 1
+    let bytes = Double(4 * channels * (size * size + outSize * outSize))
+    let floats = Int(bytes) / 8
+    let source = FloatBuffer(capacity: floats), destination = FloatBuffer(capacity: floats)
+    source.pointer.update(repeating: 1, count: floats)
+    let copyTime = median { parallelCopy(from: source, to: destination, floats: floats) }
     emit("{\"op\": \"depthwise\", \"channels\": \(channels), \"size\": \(size), \"kernel\": \(kernel), "
-          + "\"stride\": \(stride), \"direct_ms\": \(directTime), \"grouped_sgemm_ms\": \(groupedTime)}")
+          + "\"stride\": \(stride), \"direct_ms\": \(directTime), \"grouped_sgemm_ms\": \(groupedTime), "
+          + "\"direct_gb_s\": \(bytes / directTime / 1e6), \"copy_gb_s\": \(bytes / copyTime / 1e6)}")
+}
+
+/// Copies `floats` floats (read + write = the op's bytes) in one contiguous part per core.
+func parallelCopy(from source: FloatBuffer, to destination: FloatBuffer, floats: Int) {
+    let parts = ProcessInfo.processInfo.activeProcessorCount
+    Parallel.forEach(parts) { part in
+        let start = floats * part / parts, end = floats * (part + 1) / parts
+        (destination.pointer + start).update(from: source.pointer + start, count: end - start)
+    }
 }
 
 func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {

@@ -7,8 +7,9 @@
 //                                 (whole heads through ReferenceModel; see HeadsBench.swift)
 // Prints one JSON object: per-run milliseconds, the median, and the process's peak RSS.
 // With --serve it prints `ready` after the warm-up, then runs one forward pass per `run` line on
-// stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; the
-// JSON summary follows at end of input.
+// stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; `sgemm`,
+// `floor` and `trace` lines time the floors instead (FloorBench.swift). The JSON summary follows
+// at end of input.
 import Foundation
 import WeightPortCore
 import WeightPortModels
@@ -122,8 +123,23 @@ func main() throws {
         return milliseconds
     }
     if options.serve {
+        // A traced pass gives the floors' shapes (and warms the trace's code path).
+        GemmTrace.start()
+        _ = try model.forward(input)
+        let floors = FloorBench(shapes: GemmTrace.stop())
         emit("ready")
-        while let line = readLine(), line == "run" { emit(String(try timedRun())) }
+        serving: while let line = readLine() {
+            switch line {
+            case "run": emit(String(try timedRun()))
+            case "sgemm": emit(String(floors.sgemm2048()))
+            case "floor": emit(String(floors.perShapeFloor()))
+            case "trace":
+                GemmTrace.start()
+                let ms = try milliseconds { _ = try model.forward(input) }
+                emit(FloorBench.summary(GemmTrace.stop(), passMilliseconds: ms))
+            default: break serving
+            }
+        }
     } else {
         for _ in 0..<options.runs { _ = try timedRun() }
     }
