@@ -7,31 +7,30 @@ struct WinogradEpilogue: Sendable {
     let accumulate: Bool
     let relu: Bool
 
-    /// Writes one row of 2×2 tiles `tile(0..<tiles)` at `output + offset` (a row of `width`), and
-    /// the row below it when `secondRow`.
-    @inline(__always)
-    func apply(channel: Int, offset: Int, width: Int, secondRow: Bool, tiles: Int, output: UnsafeMutablePointer<Float>,
-               tile: (Int) -> SIMD4<Float>) {
+    /// Interleaves one output row, `row[2t] = even[t]`, `row[2t + 1] = odd[t]` for `width` values
+    /// from `output + offset`, then applies the residual and ReLU over the row while it is in cache
+    /// (separate contiguous loops vectorise; one loop with every case inside would not).
+    func write(even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>, channel: Int,
+               output: UnsafeMutablePointer<Float>, offset: Int, width: Int) {
         let shift = bias?[channel] ?? 0
-        let extra = addend?.pointer
-        for tx in 0..<tiles {
-            let y = tile(tx)
-            let x = 2 * tx
-            store(y[0] + shift, at: offset + x, output: output, extra: extra)
-            if x + 1 < width { store(y[1] + shift, at: offset + x + 1, output: output, extra: extra) }
-            if secondRow {
-                store(y[2] + shift, at: offset + width + x, output: output, extra: extra)
-                if x + 1 < width { store(y[3] + shift, at: offset + width + x + 1, output: output, extra: extra) }
+        let row = output + offset, pairs = width / 2
+        if accumulate {
+            for t in 0..<pairs {
+                row[2 * t] += even[t] + shift
+                row[2 * t + 1] += odd[t] + shift
             }
+            if width % 2 == 1 { row[width - 1] += even[pairs] + shift }
+        } else {
+            for t in 0..<pairs {
+                row[2 * t] = even[t] + shift
+                row[2 * t + 1] = odd[t] + shift
+            }
+            if width % 2 == 1 { row[width - 1] = even[pairs] + shift }
         }
-    }
-
-    @inline(__always)
-    private func store(_ value: Float, at index: Int, output: UnsafeMutablePointer<Float>,
-                       extra: UnsafeMutablePointer<Float>?) {
-        var result = value
-        if accumulate { result += output[index] }
-        if let extra { result += extra[index] }
-        output[index] = relu ? max(result, 0) : result
+        if let addend {
+            let other = addend.pointer + offset
+            for i in 0..<width { row[i] += other[i] }
+        }
+        if relu { for i in 0..<width { row[i] = max(row[i], 0) } }
     }
 }

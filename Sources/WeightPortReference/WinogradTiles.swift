@@ -77,33 +77,51 @@ struct WinogradTiles: Sendable {
 
     /// `Y = Aᵀ M A` for every output channel and tile of the band, through `epilogue`, into `output`.
     ///
-    /// Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]; tiles past an odd edge write only their inside outputs.
+    /// Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]. A tile row at a time: its four output positions are
+    /// computed into four contiguous rows first (a loop over tiles that vectorises), then
+    /// interleaved into the map's two rows; tiles past an odd edge write only their inside outputs.
     func finishOutput(_ m: UnsafeMutablePointer<Float>, rows: Range<Int>, into output: FeatureMap,
                       epilogue: WinogradEpilogue) {
         let tileCount = rows.count * tileColumns, channels = output.channels
-        let (height, width, plane) = (output.height, output.width, output.planeSize)
+        let (height, width, plane, columns) = (output.height, output.width, output.planeSize, tileColumns)
         let shared = SharedPointers(source: m, matrix: output.pointer)
         ChannelLoop.run(channels, minimumWork: tileCount * 16) { channel in
-            let positionStride = channels * tileCount
-            for (local, g) in rows.enumerated() {
-                let image = g / tileRows, oy = 2 * (g % tileRows)
-                let offset = (image * channels + channel) * plane
-                let products = shared.source + channel * tileCount + local * tileColumns
-                epilogue.apply(channel: channel, offset: offset + oy * width, width: width, secondRow: oy + 1 < height,
-                               tiles: tileColumns, output: shared.matrix) { tx in
-                    Self.outputTile(products + tx, positionStride: positionStride)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * columns) { buffer in
+                guard let y = buffer.baseAddress else { return }
+                for (local, g) in rows.enumerated() {
+                    let oy = 2 * (g % tileRows)
+                    Self.outputRow(shared.source + channel * tileCount + local * columns,
+                                   positionStride: channels * tileCount, count: columns, into: y)
+                    let row = ((g / tileRows) * channels + channel) * plane + oy * width
+                    epilogue.write(even: y, odd: y + columns, channel: channel, output: shared.matrix, offset: row,
+                                   width: width)
+                    if oy + 1 < height {
+                        epilogue.write(even: y + 2 * columns, odd: y + 3 * columns, channel: channel,
+                                       output: shared.matrix, offset: row + width, width: width)
+                    }
                 }
             }
         }
     }
 
-    /// `Aᵀ M A` of the tile whose position ξ value is at `m[ξ · positionStride]`.
-    @inline(__always)
-    static func outputTile(_ m: UnsafeMutablePointer<Float>, positionStride s: Int) -> SIMD4<Float> {
-        func row(_ i: Int) -> SIMD4<Float> { SIMD4(m[4 * i * s], m[(4 * i + 1) * s], m[(4 * i + 2) * s], m[(4 * i + 3) * s]) }
-        let m0 = row(0), m1 = row(1), m2 = row(2), m3 = row(3)
-        let sum = m0 + m1 + m2, difference = m1 - m2 - m3
-        return SIMD4(sum[0] + sum[1] + sum[2], sum[1] - sum[2] - sum[3],
-                     difference[0] + difference[1] + difference[2], difference[1] - difference[2] - difference[3])
+    /// `Aᵀ M A` of `count` consecutive tiles (position ξ of tile t at `m[ξ · positionStride + t]`)
+    /// into `y`: rows y00, y01, y10, y11 of `count` each.
+    private static func outputRow(_ m: UnsafeMutablePointer<Float>, positionStride s: Int, count n: Int,
+                                  into y: UnsafeMutablePointer<Float>) {
+        let (m0, m1, m2, m3) = (m, m + s, m + 2 * s, m + 3 * s)
+        let (m4, m5, m6, m7) = (m + 4 * s, m + 5 * s, m + 6 * s, m + 7 * s)
+        let (m8, m9, m10, m11) = (m + 8 * s, m + 9 * s, m + 10 * s, m + 11 * s)
+        let (m12, m13, m14, m15) = (m + 12 * s, m + 13 * s, m + 14 * s, m + 15 * s)
+        for t in 0..<n {
+            // Aᵀ down the columns (rows 0–2 summed, and 1 − 2 − 3), then across.
+            let s0 = m0[t] + m4[t] + m8[t], s1 = m1[t] + m5[t] + m9[t]
+            let s2 = m2[t] + m6[t] + m10[t], s3 = m3[t] + m7[t] + m11[t]
+            let d0 = m4[t] - m8[t] - m12[t], d1 = m5[t] - m9[t] - m13[t]
+            let d2 = m6[t] - m10[t] - m14[t], d3 = m7[t] - m11[t] - m15[t]
+            y[t] = s0 + s1 + s2
+            y[n + t] = s1 - s2 - s3
+            y[2 * n + t] = d0 + d1 + d2
+            y[3 * n + t] = d1 - d2 - d3
+        }
     }
 }
