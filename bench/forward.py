@@ -53,7 +53,9 @@ def torch_models():
     fpn = resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=5).eval()
     return {"R-50 224": ("R-50", classifier, (224, 224), ["--classes", "1000"]),
             "R-50-FPN 800": ("R-50-FPN", fpn, (800, 800), []),
-            "R-50-FPN 800x1333": ("R-50-FPN", fpn, (800, 1333), [])}
+            "R-50-FPN 800x1333": ("R-50-FPN", fpn, (800, 1333), []),
+            # No PyTorch model here (bench/dcn_forward.py has it): WeightPort against the floors only.
+            "DCNv2 R-50-FPN 800": ("R-50-FPN-DCNv2-c3c5-g4", None, (800, 800), [])}
 
 
 def time_torch_once(model, x):
@@ -82,11 +84,12 @@ def time_pairs(binary, arch, size, extra, input_path, model, x, pairs):
                "--serve"] + extra
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert server.stdout.readline().strip() == "ready", "wpbench did not start"
-    time_torch_once(model, x)  # warm-up, as wpbench does before `ready`
+    if model is not None:
+        time_torch_once(model, x)  # warm-up, as wpbench does before `ready`
     times = {"swift": [], "torch": [], "sgemm": [], "floor": []}
     for _ in range(pairs):
         times["swift"].append(float(ask(server, "run")))
-        times["torch"].append(time_torch_once(model, x))
+        times["torch"].append(time_torch_once(model, x) if model is not None else float("nan"))
         times["sgemm"].append(float(ask(server, "sgemm")))
         times["floor"].append(float(ask(server, "floor")))
     trace = json.loads(ask(server, "trace"))
@@ -124,6 +127,7 @@ def main():
     parser.add_argument("--pairs-r50", type=int, default=20)
     parser.add_argument("--pairs-fpn", type=int, default=4)
     parser.add_argument("--only", help="run just this case (e.g. 'R-50 224')")
+    parser.add_argument("--no-dcn", action="store_true", help="skip the deformable R-50-FPN (floors only)")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
     binary = args.wpbench or build_wpbench(args.scratch_path)
@@ -131,12 +135,12 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for case, (arch, model, size, extra) in torch_models().items():
-            if args.only and case != args.only:
+            if (args.only and case != args.only) or (model is None and args.no_dcn):
                 continue
             x = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(0))
             input_path = pathlib.Path(tmp) / f"{arch}-{size[1]}.f32"
             input_path.write_bytes(x.numpy().astype("<f4").tobytes())
-            flops = count_flops(model, x)
+            flops = count_flops(model, x) if model is not None else float("nan")
             pairs = args.pairs_r50 if arch == "R-50" else args.pairs_fpn
             results[case] = (flops,) + time_pairs(binary, arch, size, extra, input_path, model, x, pairs)
     print(f"load average after: {open('/proc/loadavg').read().strip()}")
@@ -146,6 +150,8 @@ def main():
           f"{'ratio best/median/paired':>27}{'Swift GFLOP/s':>15}{'PyTorch GFLOP/s':>17}")
     for case, (flops, times, _, rss) in results.items():
         swift_times, torch_times = times["swift"], times["torch"]
+        if flops != flops:  # no PyTorch side
+            continue
         s_best, s_med = min(swift_times), statistics.median(swift_times)
         t_best, t_med = min(torch_times), statistics.median(torch_times)
         paired = statistics.median(s / t for s, t in zip(swift_times, torch_times))
@@ -156,7 +162,8 @@ def main():
     for case, (_, _, _, rss) in results.items():
         print(f"Swift peak RSS ({case} process, VmHWM): {rss:.0f} MB")
     print_floors(results)
-    worst = max(statistics.median(a / b for a, b in zip(t["swift"], t["torch"])) for _, t, _, _ in results.values())
+    worst = max((statistics.median(a / b for a, b in zip(t["swift"], t["torch"]))
+                 for flops, t, _, _ in results.values() if flops == flops), default=0)
     print(f"target ratio <= {TARGET_RATIO}: {'met' if worst <= TARGET_RATIO else 'NOT met'} (worst median paired ratio {worst:.2f})")
     return 0
 

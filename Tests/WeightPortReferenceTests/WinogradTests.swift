@@ -1,7 +1,7 @@
 import XCTest
 @testable import WeightPortReference
 
-/// `Winograd3x3` (3×3 stride-1 convs with ≥ 16 inputs and ≥ 64 tiles) against `NaiveOps.conv`.
+/// `Winograd3x3` (3×3 stride-1 convs with ≥ 16 inputs and ≥ `Convolution.minimumWinogradTiles` tiles) against `NaiveOps.conv`.
 final class WinogradTests: XCTestCase {
     override func setUpWithError() throws { try ReferenceBLAS.load() }
 

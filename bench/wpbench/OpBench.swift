@@ -146,6 +146,10 @@ func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
     let model = try ReferenceGhostNet(spec: spec, stateDict: dict)
     let input = FeatureMap(values: randomValues(3 * size * size, seed: 99), shape: [1, 3, size, size])
     _ = try model.forward(input)
+    // One traced pass: the conv and linear products' share (depthwise convs are not products).
+    GemmTrace.start()
+    let tracedMs = try milliseconds { _ = try model.forward(input) }
+    let trace = FloorBench.summary(GemmTrace.stop(), passMilliseconds: tracedMs)
     var times: [Double] = []
     func run() throws -> Double {
         var features: [String: FeatureMap] = [:]
@@ -161,7 +165,8 @@ func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
         for _ in 0..<runs { _ = try run() }
     }
     guard !times.isEmpty else { throw BenchError.usage }
-    emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2])}")
+    emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2]), "
+         + "\"trace\": \(trace)}")
 }
 
 func benchConvolution(batch: Int, inChannels: Int, outChannels: Int, size: Int, runs: Int) throws {
