@@ -47,6 +47,11 @@ final class WinogradTests: XCTestCase {
         check(Case(shape: [1, 16, 17, 18], out: 9, padding: 2), seed: 30)
     }
 
+    func testWiderChannelSums() {
+        // 128 inputs: the transforms' rounding adds up over more channels, as in a real tower.
+        check(Case(shape: [2, 128, 14, 14], out: 32), seed: 35)
+    }
+
     func testBatchOfSmallMapsAndBands() {
         // Tiles of several images in one band, and a limit forcing one tile row per band.
         check(Case(shape: [9, 16, 7, 7], out: 12), seed: 40)

@@ -179,6 +179,13 @@ func benchConvolution(batch: Int, inChannels: Int, outChannels: Int, size: Int, 
     let pool = BufferPool()
     _ = conv.apply(input, pool: pool, relu: true)  // warm-up
     let times = (0..<max(runs, 1)).map { _ in milliseconds { _ = conv.apply(input, pool: pool, relu: true) } }
+    // The same conv by im2col, for the Winograd path's rounding at full size (parity, issue #14).
+    let im2col = Convolution(inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1,
+                             weights: conv.weights, bias: conv.bias, allowWinograd: false)
+    let fast = conv.apply(input, pool: pool).values(), plain = im2col.apply(input, pool: pool).values()
+    let report = Parity.compare(name: "winograd vs im2col", actual: fast, shape: [fast.count], expected: plain,
+                                expectedShape: [plain.count])
     emit("{\"op\": \"conv\", \"shape\": \(input.shape), \"out\": \(outChannels), "
-          + "\"median_ms\": \(times.sorted()[times.count / 2]), \"best_ms\": \(times.min() ?? 0)}")
+          + "\"median_ms\": \(times.sorted()[times.count / 2]), \"best_ms\": \(times.min() ?? 0), "
+          + "\"winograd_vs_im2col_max_rel\": \(report.maxRelativeError)}")
 }
