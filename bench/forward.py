@@ -100,7 +100,7 @@ def time_pairs(binary, arch, size, extra, input_path, model, x, pairs):
 def print_floors(results):
     print(f"\nissue #14: sgemm 2048^3 split over {os.cpu_count()} cores (same process, one per pair); conv+linear "
           f"GFLOP from WeightPort's trace; rates from medians")
-    print(f"{'case':<20}{'GFLOP':>7}{'sgemm GFLOP/s':>15}{'WeightPort GFLOP/s':>20}{'% of sgemm':>12}"
+    print(f"{'case':<20}{'GFLOP':>7}{'sgemm GFLOP/s':>15}{'WeightPort GFLOP/s':>20}{'% of sgemm':>12}{'paired %':>10}"
           f"{'per-shape floor ms':>20}{'floor % of sgemm':>18}{'pass / floor':>14}")
     for case, (_, times, trace, _) in results.items():
         gflop = trace["gflop"]
@@ -108,10 +108,14 @@ def print_floors(results):
         swift_rate = gflop / statistics.median(times["swift"]) * 1e3
         floor = statistics.median(times["floor"])
         share = swift_rate / sgemm_rate
+        # The same share pair by pair (each pass against the sgemm timed right after it): under
+        # load the two medians can fall on different moments, the paired figure much less so.
+        paired_share = statistics.median((gflop / s * 1e3) / (2 * 2048 ** 3 / g / 1e6)
+                                         for s, g in zip(times["swift"], times["sgemm"]))
         print(f"{case:<20}{gflop:>7.1f}{sgemm_rate:>15.1f}{swift_rate:>20.1f}"
-              f"{f'{share:.0%}':>12}{floor:>20.1f}{f'{gflop / floor * 1e3 / sgemm_rate:.0%}':>18}"
+              f"{f'{share:.0%}':>12}{f'{paired_share:.0%}':>10}{floor:>20.1f}{f'{gflop / floor * 1e3 / sgemm_rate:.0%}':>18}"
               f"{statistics.median(s / f for s, f in zip(times['swift'], times['floor'])):>14.2f}"
-              f"  {'>= 80% met' if share >= TARGET_SGEMM_SHARE else 'NOT met'}")
+              f"  {'>= 80% met' if paired_share >= TARGET_SGEMM_SHARE else 'NOT met'} (paired)")
     print("\nwhere a traced WeightPort pass goes (ms by layer kind; the rest is pools, adds, upsampling):")
     for case, (_, _, trace, _) in results.items():
         kinds = ", ".join(f"{kind} {v['ms']:.0f} ({v['gflop'] / v['ms'] * 1e3:.0f} GFLOP/s)"

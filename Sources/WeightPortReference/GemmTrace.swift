@@ -40,6 +40,8 @@ public enum GemmTrace {
     }
 
     /// The shared list; layers run one after another, but a head may run them on worker threads.
+    /// `enabled` is read without the lock on every layer: it is only written by `start`/`stop`,
+    /// which a benchmark calls between passes, never during one.
     private final class Recorder: @unchecked Sendable {
         private let lock = NSLock()
         private var entries: [Entry] = []

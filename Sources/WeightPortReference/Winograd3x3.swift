@@ -23,26 +23,27 @@ struct Winograd3x3: Sendable {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.padding = padding
-        var u = [Float](repeating: 0, count: 16 * outChannels * inChannels)
         let plane = outChannels * inChannels
-        for pair in 0..<plane {
-            let g = Array(weights[(pair * 9)..<(pair * 9 + 9)])
-            let tile = Self.kernelTransform(g)
-            for xi in 0..<16 { u[xi * plane + pair] = tile[xi] }
+        // Without a temporary per (out, in) pair: a keypoint head has 2 M of them, and
+        // allocating would make loading the model slower than running it.
+        transformed = [Float](unsafeUninitializedCapacity: 16 * plane) { u, initialized in
+            weights.withUnsafeBufferPointer { w in
+                guard let g = w.baseAddress, let base = u.baseAddress else { return }
+                for pair in 0..<plane { Self.kernelTransform(g + pair * 9, into: base + pair, stride: plane) }
+            }
+            initialized = 16 * plane
         }
-        transformed = u
     }
 
-    /// `G g Gᵀ` with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
-    private static func kernelTransform(_ g: [Float]) -> [Float] {
-        func apply(_ a: Float, _ b: Float, _ c: Float) -> [Float] { [a, (a + b + c) / 2, (a - b + c) / 2, c] }
-        let columns = (0..<3).map { j in apply(g[j], g[3 + j], g[6 + j]) }  // G g, column by column
-        var result = [Float](repeating: 0, count: 16)
+    /// `G g Gᵀ` with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]] for the 3×3 kernel at `g`,
+    /// position ξ written at `u[ξ · stride]`.
+    private static func kernelTransform(_ g: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, stride: Int) {
+        func apply(_ a: Float, _ b: Float, _ c: Float) -> SIMD4<Float> { SIMD4(a, (a + b + c) / 2, (a - b + c) / 2, c) }
+        let c0 = apply(g[0], g[3], g[6]), c1 = apply(g[1], g[4], g[7]), c2 = apply(g[2], g[5], g[8])  // G g, by column
         for i in 0..<4 {
-            let row = apply(columns[0][i], columns[1][i], columns[2][i])
-            for j in 0..<4 { result[4 * i + j] = row[j] }
+            let row = apply(c0[i], c1[i], c2[i])
+            for j in 0..<4 { u[(4 * i + j) * stride] = row[j] }
         }
-        return result
     }
 
     /// Output tile rows and columns of an `outH × outW` map.
