@@ -10,7 +10,9 @@ machine hits both alike; printed are each side's median and the median of the pe
 (WeightPort / torchvision, below 1 = faster).
 
 Also prints GhostNet's depthwise layers: `DepthwiseConvolution` (direct loop) against
-`Convolution(groups: c)` (one sgemm per channel) and PyTorch's depthwise `conv2d`; and the whole
+`Convolution(groups: c)` (one sgemm per channel) and PyTorch's depthwise `conv2d`, and, as they are
+memory-bound (issue #14), the bytes the direct loop moves per second (input read + output written)
+against a copy of the same bytes split over the cores (`wpbench depthwise`, same process); and the whole
 `ReferenceGhostNet` (ghostnet_100, 1x3x224x224, random weights) against timm's `ghostnet_100`,
 alternating passes as for the DCN layers.
 
@@ -98,11 +100,18 @@ def alternate(arguments, run, pairs, label, reference):
         ours.append(float(process.stdout.readline()))
         theirs.append(timed(run))
     process.stdin.close()
-    process.stdout.read()
+    summary = process.stdout.read().strip().splitlines()
     process.wait()
     ratio = statistics.median(a / b for a, b in zip(ours, theirs))
     print(f"{label}: WeightPort {statistics.median(ours):8.1f} ms, {reference} {statistics.median(theirs):8.1f} ms, "
           f"ratio {ratio:.2f}", flush=True)
+    trace = json.loads(summary[-1]).get("trace") if summary else None
+    if trace:  # issue #14: where the pass goes, products against the rest (depthwise, SE, pools)
+        products = sum(kind["ms"] for kind in trace["kinds"].values())
+        kinds = ", ".join(f"{name} {kind['ms']:.1f} ms ({kind['gflop'] / kind['ms'] * 1e3:.0f} GFLOP/s)"
+                          for name, kind in trace["kinds"].items())
+        print(f"  traced pass {trace['pass_ms']:.1f} ms: {trace['gflop']:.2f} GFLOP of conv+linear products in "
+              f"{products:.1f} ms ({kinds}); the rest {trace['pass_ms'] - products:.1f} ms", flush=True)
     return ratio
 
 
@@ -115,7 +124,9 @@ def bench_depthwise(wpbench, channels, size, kernel, stride):
     timed(run)
     torch_ms = statistics.median(timed(run) for _ in range(20))
     print(f"  depthwise {channels:4d}x{size}x{size} k{kernel} s{stride}: direct {result['direct_ms']:.3f} ms, "
-          f"grouped sgemm {result['grouped_sgemm_ms']:.3f} ms, PyTorch {torch_ms:.3f} ms", flush=True)
+          f"grouped sgemm {result['grouped_sgemm_ms']:.3f} ms, PyTorch {torch_ms:.3f} ms; direct moves "
+          f"{result['direct_gb_s']:.1f} GB/s against a copy of the same bytes at {result['copy_gb_s']:.1f} GB/s "
+          f"({result['direct_gb_s'] / result['copy_gb_s']:.0%})", flush=True)
 
 
 def main():

@@ -90,8 +90,11 @@ public struct DeformableConvolution: Sendable {
             throw .parameters("residual shape \(residual.shape) differs from the output's \([x.batch, outChannels, outH, outW])")
         }
         let output = FeatureMap(batch: x.batch, channels: outChannels, height: outH, width: outW, pool: pool)
-        for image in 0..<x.batch { multiply(x, offset: offset, mask: mask, image: image, into: output, pool: pool) }
-        Epilogue.finish(output, bias: nil, adding: residual, relu: relu)
+        GemmTrace.layer("deformable \(kernel)x\(kernel)/\(stride)", m: outChannels / groups, n: x.batch * outH * outW,
+                        k: inChannels / groups * kernel * kernel, groups: groups) {
+            for image in 0..<x.batch { multiply(x, offset: offset, mask: mask, image: image, into: output, pool: pool) }
+            Epilogue.finish(output, bias: nil, adding: residual, relu: relu)
+        }
         return output
     }
 

@@ -55,6 +55,11 @@ public struct DepthwiseConvolution: Sendable {
             let b = bias?[o] ?? 0
             weights.withUnsafeBufferPointer { all in
                 let filter = all.baseAddress! + o * k * k
+                if s == 1 {
+                    Self.planeStrideOne(input, height: h, width: w, kernel: k, padding: p, filter: filter,
+                                        into: out, bias: b, relu: relu)
+                    return
+                }
                 for oy in 0..<outH {
                     let y0 = oy * s - p
                     let row = out + oy * outW
@@ -86,6 +91,39 @@ public struct DepthwiseConvolution: Sendable {
             }
         }
         return output
+    }
+
+    /// One stride-1 output plane through a zero-padded copy of its input: each tap is then one
+    /// `accumulate` over the whole plane in padded-row coordinates (the columns past `outW` are
+    /// computed and dropped), instead of one call per output row and tap — GhostNet's 7×7 and
+    /// 14×14 maps made those calls 7–14 floats long, and their overhead the op's cost. Taps are
+    /// still summed in (ky, kx) order; a padding tap adds an exact zero, so results are unchanged.
+    private static func planeStrideOne(_ input: UnsafeMutablePointer<Float>, height h: Int, width w: Int, kernel k: Int,
+                                       padding p: Int, filter: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                       bias: Float, relu: Bool) {
+        let (pw, ph) = (w + 2 * p, h + 2 * p)
+        let (outH, outW) = (ph - k + 1, pw - k + 1)
+        guard outH > 0, outW > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: ph * pw + outH * pw) { buffer in
+            guard let padded = buffer.baseAddress else { return }
+            let full = padded + ph * pw
+            padded.update(repeating: 0, count: ph * pw)
+            for y in 0..<h { (padded + (y + p) * pw + p).update(from: input + y * w, count: w) }
+            // The last output's last tap reads padded[ph·pw − 1]: every read stays inside.
+            let count = (outH - 1) * pw + outW
+            full.update(repeating: 0, count: count)
+            for ky in 0..<k {
+                for kx in 0..<k { accumulate(full, tap: filter[ky * k + kx], padded + ky * pw + kx, count: count) }
+            }
+            for oy in 0..<outH {
+                let row = out + oy * outW, source = full + oy * pw
+                if relu {
+                    for ox in 0..<outW { row[ox] = max(source[ox] + bias, 0) }
+                } else {
+                    for ox in 0..<outW { row[ox] = source[ox] + bias }
+                }
+            }
+        }
     }
 
     /// `destination[i] += tap · source[i]` for `count` contiguous floats, eight lanes at a time

@@ -21,27 +21,48 @@ public struct Linear: Sendable {
     /// `[N, in] → [N, out]` as a `[N, out, 1, 1]` map.
     public func apply(_ x: [Float], batch: Int, pool: BufferPool) -> FeatureMap {
         precondition(x.count == batch * inFeatures, "linear expects \(inFeatures) features per image")
-        let output = FeatureMap(batch: batch, channels: outFeatures, height: 1, width: 1, pool: pool)
+        return x.withUnsafeBufferPointer { xs in
+            guard let base = xs.baseAddress else { return apply(nil, batch: batch, pool: pool, relu: false) }
+            return apply(base, batch: batch, pool: pool, relu: false)
+        }
+    }
+
+    /// `relu?(x · weightᵀ + bias)` on a map read as `[N, C·H·W]` in place (flattened in (C, H, W)
+    /// order, as every framework does), without copying it: a box head's pooled 1000×12544 are 50 MB.
+    public func apply(_ x: FeatureMap, pool: BufferPool, relu: Bool = false) -> FeatureMap {
+        precondition(x.count == x.batch * inFeatures, "linear expects \(inFeatures) features per image, got \(x.shape)")
+        return apply(UnsafePointer(x.pointer), batch: x.batch, pool: pool, relu: relu)
+    }
+
+    private func apply(_ x: UnsafePointer<Float>?, batch: Int, pool: BufferPool, relu: Bool) -> FeatureMap {
+        GemmTrace.layer("linear", m: batch, n: outFeatures, k: inFeatures) {
+            let output = FeatureMap(batch: batch, channels: outFeatures, height: 1, width: 1, pool: pool)
+            if let x { compute(x, batch: batch, into: output, relu: relu) }
+            return output
+        }
+    }
+
+    private func compute(_ x: UnsafePointer<Float>, batch: Int, into output: FeatureMap, relu: Bool) {
         for image in 0..<batch {
             (output.pointer + image * outFeatures).update(from: bias, count: outFeatures)
         }
         // y[N, out] = x[N, in] · weightᵀ + bias, the rows split over the cores: OpenBLAS runs
-        // single-threaded here (see `Gemm`), and a box head's fc6 has 1000 rows of 12544.
+        // single-threaded here (see `Gemm`), and a box head's fc6 has 1000 rows of 12544. Each part
+        // applies its own ReLU while its rows are still in cache.
         let parts = min(ChannelLoop.workers, max(1, batch / Gemm.minimumRowsPerPart))
-        x.withUnsafeBufferPointer { xs in
-            weight.withUnsafeBufferPointer { ws in
-                guard let xBase = xs.baseAddress, let wBase = ws.baseAddress else { return }
-                let inputs = GemmOperands(a: xBase, b: wBase, c: output.pointer)
-                let (inCount, outCount) = (inFeatures, outFeatures)
-                Parallel.forEach(parts) { part in
-                    let first = batch * part / parts, last = batch * (part + 1) / parts
-                    guard last > first else { return }
-                    wp_sgemm(1, Int32(last - first), Int32(outCount), Int32(inCount), 1, inputs.a + first * inCount,
-                             Int32(inCount), inputs.b, Int32(inCount), 1, inputs.c + first * outCount, Int32(outCount))
-                }
+        weight.withUnsafeBufferPointer { ws in
+            guard let wBase = ws.baseAddress else { return }
+            let inputs = GemmOperands(a: x, b: wBase, c: output.pointer)
+            let (inCount, outCount) = (inFeatures, outFeatures)
+            Parallel.forEach(parts) { part in
+                let first = batch * part / parts, last = batch * (part + 1) / parts
+                guard last > first else { return }
+                let rows = inputs.c + first * outCount
+                wp_sgemm(1, Int32(last - first), Int32(outCount), Int32(inCount), 1, inputs.a + first * inCount,
+                         Int32(inCount), inputs.b, Int32(inCount), 1, rows, Int32(outCount))
+                if relu { for i in 0..<((last - first) * outCount) { rows[i] = max(rows[i], 0) } }
             }
         }
-        return output
     }
 
     /// Per-image channel means: `[N, C]` (PyTorch's adaptive average pool to 1×1).

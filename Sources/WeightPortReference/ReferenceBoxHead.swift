@@ -22,10 +22,7 @@ struct ReferenceBoxHead: RunnableNode {
         state.features["box.pooled"] = pooled
         var x = pooled
         for conv in convs { x = conv.apply(x, pool: state.pool, relu: true) }
-        for fc in fcs {
-            x = fc.apply(x.values(), batch: x.batch, pool: state.pool)
-            Epilogue.relu(x)
-        }
+        for fc in fcs { x = fc.apply(x, pool: state.pool, relu: true) }
         state.features["box.features"] = x
     }
 }

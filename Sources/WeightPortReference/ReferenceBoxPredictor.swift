@@ -18,11 +18,10 @@ struct ReferenceBoxPredictor: RunnableNode {
 
     func run(_ state: inout ForwardState) throws(LoadError) {
         guard state.heads != nil, let features = state.features["box.features"] else { return }
-        let x = features.values()
-        guard x.count == features.batch * scores.inFeatures else {
+        guard features.count == features.batch * scores.inFeatures else {
             throw .input(expected: "box features of width \(scores.inFeatures)", found: features.shape)
         }
-        state.features["box.cls_score"] = scores.apply(x, batch: features.batch, pool: state.pool)
-        state.features["box.bbox_pred"] = deltas.apply(x, batch: features.batch, pool: state.pool)
+        state.features["box.cls_score"] = scores.apply(features, pool: state.pool)
+        state.features["box.bbox_pred"] = deltas.apply(features, pool: state.pool)
     }
 }

@@ -177,15 +177,10 @@ struct HeadsOnly {
     func run(_ maps: [FeatureMap], pool: BufferPool) throws -> FeatureMap {
         var x = try pooler.apply(maps, boxes: boxes, pool: pool).pooled
         for conv in convs { x = conv.apply(x, pool: pool, relu: true) }
-        for fc in fcs {
-            x = fc.apply(x.values(), batch: x.batch, pool: pool)  // as ReferenceBoxHead: [Float] in, map out
-            let values = x.pointer
-            for i in 0..<x.count { values[i] = max(values[i], 0) }
-        }
+        for fc in fcs { x = fc.apply(x, pool: pool, relu: true) }  // as ReferenceBoxHead
         if !predictors.isEmpty {
-            let features = x.values()
-            let scores = predictors[0].apply(features, batch: x.batch, pool: pool)
-            let deltas = predictors[1].apply(features, batch: x.batch, pool: pool)
+            let scores = predictors[0].apply(x, pool: pool)
+            let deltas = predictors[1].apply(x, pool: pool)
             withExtendedLifetime(deltas) {}
             return scores
         }

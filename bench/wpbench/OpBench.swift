@@ -104,8 +104,26 @@ func benchDepthwise(channels: Int, size: Int, kernel: Int, stride: Int, runs: In
     }
     let directTime = median { _ = direct.apply(input, pool: pool) }
     let groupedTime = median { _ = grouped.apply(input, pool: pool) }
+    // Memory-bound (issue #14): the bytes the op must move (input read, output written) per
+    // second, against a copy of the same bytes split over the cores the same way.
+    let outSize = (size + 2 * padding - kernel) / stride + 1
+    let bytes = Double(4 * channels * (size * size + outSize * outSize))
+    let floats = Int(bytes) / 8
+    let source = FloatBuffer(capacity: floats), destination = FloatBuffer(capacity: floats)
+    source.pointer.update(repeating: 1, count: floats)
+    let copyTime = median { parallelCopy(from: source, to: destination, floats: floats) }
     emit("{\"op\": \"depthwise\", \"channels\": \(channels), \"size\": \(size), \"kernel\": \(kernel), "
-          + "\"stride\": \(stride), \"direct_ms\": \(directTime), \"grouped_sgemm_ms\": \(groupedTime)}")
+          + "\"stride\": \(stride), \"direct_ms\": \(directTime), \"grouped_sgemm_ms\": \(groupedTime), "
+          + "\"direct_gb_s\": \(bytes / directTime / 1e6), \"copy_gb_s\": \(bytes / copyTime / 1e6)}")
+}
+
+/// Copies `floats` floats (read + write = the op's bytes) in one contiguous part per core.
+func parallelCopy(from source: FloatBuffer, to destination: FloatBuffer, floats: Int) {
+    let parts = ProcessInfo.processInfo.activeProcessorCount
+    Parallel.forEach(parts) { part in
+        let start = floats * part / parts, end = floats * (part + 1) / parts
+        (destination.pointer + start).update(from: source.pointer + start, count: end - start)
+    }
 }
 
 func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
@@ -128,6 +146,10 @@ func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
     let model = try ReferenceGhostNet(spec: spec, stateDict: dict)
     let input = FeatureMap(values: randomValues(3 * size * size, seed: 99), shape: [1, 3, size, size])
     _ = try model.forward(input)
+    // One traced pass: the conv and linear products' share (depthwise convs are not products).
+    GemmTrace.start()
+    let tracedMs = try milliseconds { _ = try model.forward(input) }
+    let trace = FloorBench.summary(GemmTrace.stop(), passMilliseconds: tracedMs)
     var times: [Double] = []
     func run() throws -> Double {
         var features: [String: FeatureMap] = [:]
@@ -143,7 +165,8 @@ func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
         for _ in 0..<runs { _ = try run() }
     }
     guard !times.isEmpty else { throw BenchError.usage }
-    emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2])}")
+    emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2]), "
+         + "\"trace\": \(trace)}")
 }
 
 func benchConvolution(batch: Int, inChannels: Int, outChannels: Int, size: Int, runs: Int) throws {
@@ -156,6 +179,13 @@ func benchConvolution(batch: Int, inChannels: Int, outChannels: Int, size: Int, 
     let pool = BufferPool()
     _ = conv.apply(input, pool: pool, relu: true)  // warm-up
     let times = (0..<max(runs, 1)).map { _ in milliseconds { _ = conv.apply(input, pool: pool, relu: true) } }
+    // The same conv by im2col, for the Winograd path's rounding at full size (parity, issue #14).
+    let im2col = Convolution(inChannels: inChannels, outChannels: outChannels, kernel: 3, padding: 1,
+                             weights: conv.weights, bias: conv.bias, allowWinograd: false)
+    let fast = conv.apply(input, pool: pool).values(), plain = im2col.apply(input, pool: pool).values()
+    let report = Parity.compare(name: "winograd vs im2col", actual: fast, shape: [fast.count], expected: plain,
+                                expectedShape: [plain.count])
     emit("{\"op\": \"conv\", \"shape\": \(input.shape), \"out\": \(outChannels), "
-          + "\"median_ms\": \(times.sorted()[times.count / 2]), \"best_ms\": \(times.min() ?? 0)}")
+          + "\"median_ms\": \(times.sorted()[times.count / 2]), \"best_ms\": \(times.min() ?? 0), "
+          + "\"winograd_vs_im2col_max_rel\": \(report.maxRelativeError)}")
 }

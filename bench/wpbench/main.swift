@@ -7,8 +7,9 @@
 //                                 (whole heads through ReferenceModel; see HeadsBench.swift)
 // Prints one JSON object: per-run milliseconds, the median, and the process's peak RSS.
 // With --serve it prints `ready` after the warm-up, then runs one forward pass per `run` line on
-// stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; the
-// JSON summary follows at end of input.
+// stdin and answers with its milliseconds, so a driver can interleave runs with PyTorch's; `sgemm`,
+// `floor` and `trace` lines time the floors instead (FloorBench.swift). The JSON summary follows
+// at end of input.
 import Foundation
 import WeightPortCore
 import WeightPortModels
@@ -121,9 +122,27 @@ func main() throws {
         times.append(milliseconds)
         return milliseconds
     }
+    // The forward pass's own peak: read before the floors' operand buffers (up to 160 MB) exist.
+    var peak = peakResidentMegabytes()
     if options.serve {
+        // A traced pass gives the floors' shapes (and warms the trace's code path).
+        GemmTrace.start()
+        _ = try model.forward(input)
+        peak = peakResidentMegabytes()
+        let floors = FloorBench(shapes: GemmTrace.stop())
         emit("ready")
-        while let line = readLine(), line == "run" { emit(String(try timedRun())) }
+        serving: while let line = readLine() {
+            switch line {
+            case "run": emit(String(try timedRun()))
+            case "sgemm": emit(String(floors.sgemm2048()))
+            case "floor": emit(String(floors.perShapeFloor()))
+            case "trace":
+                GemmTrace.start()
+                let ms = try milliseconds { _ = try model.forward(input) }
+                emit(FloorBench.summary(GemmTrace.stop(), passMilliseconds: ms))
+            default: break serving
+            }
+        }
     } else {
         for _ in 0..<options.runs { _ = try timedRun() }
     }
@@ -131,7 +150,7 @@ func main() throws {
     let median = times.sorted()[times.count / 2]
     let rounded = times.map { ($0 * 100).rounded() / 100 }
     emit("{\"arch\": \"\(options.arch)\", \"times_ms\": \(rounded), \"median_ms\": \(median), "
-          + "\"max_rss_mb\": \(peakResidentMegabytes()), \"pooled_mb\": \(Double(model.pooledFloats) * 4 / 1e6)}")
+          + "\"max_rss_mb\": \(options.serve ? peak : peakResidentMegabytes()), \"pooled_mb\": \(Double(model.pooledFloats) * 4 / 1e6)}")
 }
 
 do {
