@@ -19,17 +19,19 @@ let package = Package(
     ],
     targets: [
         // C shims: the only code that includes the system headers.
+        // How each of them opens its library on first use (one soname list, one error line).
+        .target(name: "CLibraryLoader", linkerSettings: [.linkedLibrary("dl")]),
         // libhdf5 is loaded with dlopen on first use (see CHDF5/loader.c): linked, its ~30-library
         // dependency chain cost every command ~8 ms at start-up. Its headers (libhdf5-dev) give
         // the types; no unsafe flags, so other packages can depend on WeightPort by version.
-        .target(name: "CHDF5", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CHDF5", dependencies: ["CLibraryLoader"]),
         // libzip and libcrypto are loaded with dlopen on first use too (inflating an .npz member,
         // hashing an export's source): linked, they cost every command ~1 ms at start-up.
-        .target(name: "CLibzip", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CLibzip", dependencies: ["CLibraryLoader"]),
         // SHA-256 from the system's libcrypto (OpenSSL; see the README's Dependencies).
-        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CCrypto", dependencies: ["CLibraryLoader"]),
         // Loaded with dlopen on first use (see its header); only libdl is linked.
-        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "COpenBLAS", dependencies: ["CLibraryLoader"]),
 
         // System calls Swift's Glibc module leaves out (copy_file_range); see its header.
         .target(name: "CSystem"),

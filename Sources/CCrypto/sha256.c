@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ccrypto.h"
+#include "clibraryloader.h"
 
 static struct {
     __typeof__(EVP_MD_CTX_new) *md_ctx_new;
@@ -21,17 +22,10 @@ static int loaded;
 static char load_error[384];
 
 static void load(void) {
-    const char *names[] = { "libcrypto.so.3", "libcrypto.so" };
-    void *library = NULL;
-    for (unsigned i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) {
-        library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    }
-    if (library == NULL) {
-        const char *why = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libcrypto (tried libcrypto.so.3, libcrypto.so: %s); install libssl3",
-                 why ? why : "");
-        return;
-    }
+    static const char *const names[] = { "libcrypto.so.3", "libcrypto.so" };
+    void *library = wp_open_first_library(names, sizeof names / sizeof names[0], "libcrypto", "libssl3",
+                                          load_error, sizeof load_error);
+    if (library == NULL) return;
     api.md_ctx_new = (__typeof__(api.md_ctx_new))dlsym(library, "EVP_MD_CTX_new");
     api.md_ctx_free = (__typeof__(api.md_ctx_free))dlsym(library, "EVP_MD_CTX_free");
     api.sha256 = (__typeof__(api.sha256))dlsym(library, "EVP_sha256");

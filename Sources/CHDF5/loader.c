@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "api.h"
+#include "clibraryloader.h"
 #include "chdf5.h"
 
 struct wp_h5_api wp_h5_api;
@@ -19,22 +20,9 @@ static const char *const names[] = {
 };
 
 static void load(void) {
-    void *library = NULL;
-    char tried[256] = "", last[384] = "";
-    for (unsigned i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) {
-        library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-        if (library == NULL) {
-            const char *why = dlerror();
-            snprintf(last, sizeof last, "%s", why ? why : "");
-        }
-        size_t at = strlen(tried);
-        snprintf(tried + at, sizeof tried - at, "%s%s", i ? ", " : "", names[i]);
-    }
-    if (library == NULL) {
-        snprintf(load_error, sizeof load_error,
-                 "cannot load libhdf5 (tried %s: %s); install Debian's libhdf5-103-1", tried, last);
-        return;
-    }
+    void *library = wp_open_first_library(names, sizeof names / sizeof names[0], "libhdf5",
+                                          "Debian's libhdf5-103-1", load_error, sizeof load_error);
+    if (library == NULL) return;
 #define WP_H5_RESOLVE(name)                                                                   \
     wp_h5_api.name = (__typeof__(wp_h5_api.name))dlsym(library, #name);                    \
     if (wp_h5_api.name == NULL) {                                                           \

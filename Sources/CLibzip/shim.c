@@ -2,6 +2,7 @@
 // a compressed .npz member): linked, it and its compression libraries cost every command start-up
 // time. zip.h gives the types and prototypes; each call goes through the resolved pointer.
 #include "clibzip.h"
+#include "clibraryloader.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,17 +23,10 @@ static int loaded;
 static char load_error[384];
 
 static void load(void) {
-    const char *names[] = { "libzip.so.4", "libzip.so.5", "libzip.so" };
-    void *library = NULL;
-    for (unsigned i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) {
-        library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    }
-    if (library == NULL) {
-        const char *why = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libzip (tried libzip.so.4, libzip.so.5, libzip.so: %s); install libzip4",
-                 why ? why : "");
-        return;
-    }
+    static const char *const names[] = { "libzip.so.4", "libzip.so.5", "libzip.so" };
+    void *library = wp_open_first_library(names, sizeof names / sizeof names[0], "libzip", "libzip4",
+                                          load_error, sizeof load_error);
+    if (library == NULL) return;
 #define WP_ZIP_RESOLVE(name)                                                               \
     api.name = (__typeof__(api.name))dlsym(library, #name);                                \
     if (api.name == NULL) {                                                                \

@@ -1,4 +1,5 @@
 #include "copenblas.h"
+#include "clibraryloader.h"
 
 #include <cblas.h>
 #include <dlfcn.h>
@@ -16,15 +17,10 @@ static char error[512];
 
 static void load(void) {
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libblas.so.3"};
-    void *library = NULL;
-    for (unsigned i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) {
-        library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    }
-    if (library == NULL) {
-        snprintf(error, sizeof error, "cannot load OpenBLAS (%s); install libopenblas0", dlerror());
-        return;
-    }
+    static const char *const names[] = {"libopenblas.so.0", "libopenblas.so", "libblas.so.3"};
+    void *library = wp_open_first_library(names, sizeof names / sizeof names[0], "OpenBLAS", "libopenblas0",
+                                          error, sizeof error);
+    if (library == NULL) return;
     sgemm = (sgemm_fn)dlsym(library, "cblas_sgemm");
     if (sgemm == NULL) snprintf(error, sizeof error, "the BLAS library has no cblas_sgemm");
 }
