@@ -10,26 +10,19 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
         case wildcard
     }
 
-    let segments: [Segment]
-    public let description: String
-    /// The UTF-8 bytes of each literal segment (nil for the others), so that matching a name
-    /// against hundreds of patterns allocates nothing until a pattern's literals fit.
-    let literalBytes: [[UInt8]?]
-    /// Literal text every match starts and ends with: a cheap test that rejects most names.
-    let leading: [UInt8]
-    let trailing: [UInt8]
-    /// The variables the pattern binds, sorted: slot `i` of a match's `SlotValues` is
-    /// `slotNames[i]`. A rule's patterns all bind the same variables, so they share slots.
-    let slotNames: [String]
-    /// Each number segment, in order, with its slot.
-    let holes: [Hole]
-    /// Each segment's slot in `slotNames`, -1 for literals, wildcards and unbound variables.
-    let segmentSlots: [Int]
-    /// The slot of `s` (the stage, which the Caffe block spelling depends on), if bound.
-    let stageSlot: Int?
-    /// Each `choice` segment's words as UTF-8, longest first (empty for the other segments),
-    /// so matching neither encodes nor sorts them for every name.
-    let choiceWords: [[Word]]
+    /// The parsed pattern, shared: mapping copies patterns (index entries, rules) for every
+    /// name it tries, and one reference to retain instead of nine arrays keeps that cheap.
+    let storage: Storage
+    public var description: String { storage.description }
+    var segments: [Segment] { storage.segments }
+    var literalBytes: [[UInt8]?] { storage.literalBytes }
+    var leading: [UInt8] { storage.leading }
+    var trailing: [UInt8] { storage.trailing }
+    var slotNames: [String] { storage.slotNames }
+    var holes: [Hole] { storage.holes }
+    var segmentSlots: [Int] { storage.segmentSlots }
+    var stageSlot: Int? { storage.stageSlot }
+    var choiceWords: [[Word]] { storage.choiceWords }
 
     /// A `choice` word and the number it stands for.
     struct Word: Sendable, Equatable {
@@ -57,65 +50,98 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(_ text: String) throws(MappingError) {
-        description = text
-        var segments: [Segment] = []
-        var literal = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if c == "{" {
-                guard let close = text[index...].firstIndex(of: "}") else { throw .invalidPattern("unclosed { in '\(text)'") }
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                let expression = try PatternExpression(parsing: String(text[text.index(after: index)..<close]))
-                // `res{s}{b:caffe_block}` is unambiguous; two adjacent decimals (`{a}{b}`) are not.
-                if case .number(let previous) = segments.last, previous.spelling == .decimal, expression.spelling == .decimal {
-                    throw .invalidPattern("two numbers without text between them in '\(text)'")
+        storage = try Storage(text)
+    }
+
+    /// Patterns are equal when their text is: everything else is parsed from it.
+    public static func == (lhs: NamePattern, rhs: NamePattern) -> Bool {
+        lhs.storage === rhs.storage || lhs.description == rhs.description
+    }
+
+    /// The pattern's parts and everything derived from them for matching, built once.
+    final class Storage: Sendable {
+        let segments: [Segment]
+        let description: String
+        /// The UTF-8 bytes of each literal segment (nil for the others), so that matching a name
+        /// against hundreds of patterns allocates nothing until a pattern's literals fit.
+        let literalBytes: [[UInt8]?]
+        /// Literal text every match starts and ends with: a cheap test that rejects most names.
+        let leading: [UInt8]
+        let trailing: [UInt8]
+        /// The variables the pattern binds, sorted: slot `i` of a match's `SlotValues` is
+        /// `slotNames[i]`. A rule's patterns all bind the same variables, so they share slots.
+        let slotNames: [String]
+        /// Each number segment, in order, with its slot.
+        let holes: [Hole]
+        /// Each segment's slot in `slotNames`, -1 for literals, wildcards and unbound variables.
+        let segmentSlots: [Int]
+        /// The slot of `s` (the stage, which the Caffe block spelling depends on), if bound.
+        let stageSlot: Int?
+        /// Each `choice` segment's words as UTF-8, longest first (empty for the other segments),
+        /// so matching neither encodes nor sorts them for every name.
+        let choiceWords: [[Word]]
+
+        init(_ text: String) throws(MappingError) {
+            description = text
+            var segments: [Segment] = []
+            var literal = ""
+            var index = text.startIndex
+            while index < text.endIndex {
+                let c = text[index]
+                if c == "{" {
+                    guard let close = text[index...].firstIndex(of: "}") else { throw .invalidPattern("unclosed { in '\(text)'") }
+                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                    let expression = try PatternExpression(parsing: String(text[text.index(after: index)..<close]))
+                    // `res{s}{b:caffe_block}` is unambiguous; two adjacent decimals (`{a}{b}`) are not.
+                    if case .number(let previous) = segments.last, previous.spelling == .decimal, expression.spelling == .decimal {
+                        throw .invalidPattern("two numbers without text between them in '\(text)'")
+                    }
+                    segments.append(.number(expression))
+                    index = text.index(after: close)
+                } else if c == "*" {
+                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                    segments.append(.wildcard)
+                    index = text.index(after: index)
+                } else {
+                    guard c != "}" else { throw .invalidPattern("stray } in '\(text)'") }
+                    literal.append(c)
+                    index = text.index(after: index)
                 }
-                segments.append(.number(expression))
-                index = text.index(after: close)
-            } else if c == "*" {
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                segments.append(.wildcard)
-                index = text.index(after: index)
-            } else {
-                guard c != "}" else { throw .invalidPattern("stray } in '\(text)'") }
-                literal.append(c)
-                index = text.index(after: index)
             }
-        }
-        if !literal.isEmpty { segments.append(.literal(literal)) }
-        self.segments = segments
-        literalBytes = segments.map { if case .literal(let text) = $0 { return Array(text.utf8) } else { return nil } }
-        leading = literalBytes.first.flatMap { $0 } ?? []
-        trailing = segments.count > 1 ? literalBytes.last.flatMap { $0 } ?? [] : []
-        let names = Set(segments.compactMap { if case .number(let e) = $0, e.function == nil { return e.variable } else { return nil } }).sorted()
-        var holes: [Hole] = []
-        var segmentSlots: [Int] = []
-        var choiceWords: [[Word]] = []
-        for (index, segment) in segments.enumerated() {
-            guard case .number(let e) = segment else {
-                segmentSlots.append(-1)
-                choiceWords.append([])
-                continue
+            if !literal.isEmpty { segments.append(.literal(literal)) }
+            self.segments = segments
+            literalBytes = segments.map { if case .literal(let text) = $0 { return Array(text.utf8) } else { return nil } }
+            leading = literalBytes.first.flatMap { $0 } ?? []
+            trailing = segments.count > 1 ? literalBytes.last.flatMap { $0 } ?? [] : []
+            let names = Set(segments.compactMap { if case .number(let e) = $0, e.function == nil { return e.variable } else { return nil } }).sorted()
+            var holes: [Hole] = []
+            var segmentSlots: [Int] = []
+            var choiceWords: [[Word]] = []
+            for (index, segment) in segments.enumerated() {
+                guard case .number(let e) = segment else {
+                    segmentSlots.append(-1)
+                    choiceWords.append([])
+                    continue
+                }
+                let slot = names.firstIndex(of: e.variable) ?? -1
+                segmentSlots.append(slot)
+                holes.append(Hole(segment: index, slot: slot, hasFunction: e.function != nil, scale: e.scale, offset: e.offset))
+                if case .choice(let words) = e.spelling {
+                    let spelled = words.enumerated().map { Word(index: $0.offset, bytes: Array($0.element.utf8)) }
+                    choiceWords.append(spelled.sorted { $0.bytes.count > $1.bytes.count })
+                } else {
+                    choiceWords.append([])
+                }
             }
-            let slot = names.firstIndex(of: e.variable) ?? -1
-            segmentSlots.append(slot)
-            holes.append(Hole(segment: index, slot: slot, hasFunction: e.function != nil, scale: e.scale, offset: e.offset))
-            if case .choice(let words) = e.spelling {
-                let spelled = words.enumerated().map { Word(index: $0.offset, bytes: Array($0.element.utf8)) }
-                choiceWords.append(spelled.sorted { $0.bytes.count > $1.bytes.count })
-            } else {
-                choiceWords.append([])
+            guard names.count <= SlotValues.capacity, holes.count <= SlotValues.capacity else {
+                throw .invalidPattern("more than \(SlotValues.capacity) numbers in '\(text)'")
             }
+            slotNames = names
+            self.holes = holes
+            self.segmentSlots = segmentSlots
+            self.choiceWords = choiceWords
+            stageSlot = names.firstIndex(of: "s")
         }
-        guard names.count <= SlotValues.capacity, holes.count <= SlotValues.capacity else {
-            throw .invalidPattern("more than \(SlotValues.capacity) numbers in '\(text)'")
-        }
-        slotNames = names
-        self.holes = holes
-        self.segmentSlots = segmentSlots
-        self.choiceWords = choiceWords
-        stageSlot = names.firstIndex(of: "s")
     }
 
     /// Variables the pattern binds (function expressions only check, they do not bind).
@@ -151,7 +177,7 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
               bytes.starts(with: leading), bytes[(bytes.count - trailing.count)...].elementsEqual(trailing) else { return nil }
         // The raw number read at each hole, in the order the holes appear.
         var found = SlotValues(count: holes.count)
-        let matcher = PatternMatcher(pattern: self, bytes: bytes)
+        let matcher = PatternMatcher(pattern: storage, bytes: bytes)
         guard matcher.match(at: 0, found: &found) else { return nil }
         var values = SlotValues(count: slotNames.count)
         var bound: UInt = 0

@@ -1,6 +1,6 @@
 /// Backtracking matcher over a pattern's segments (names are short, patterns have few holes).
 struct PatternMatcher {
-    let pattern: NamePattern
+    let pattern: NamePattern.Storage
     let bytes: [UInt8]
 
     /// Matches from `segment` on at `position`; `hole` counts the number segments before it,
