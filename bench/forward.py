@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 
+import measure
 import torch
 import torchvision
 from torch.utils.flop_counter import FlopCounterMode
@@ -80,7 +81,9 @@ def ask(server, line):
 def time_pairs(binary, arch, size, extra, input_path, model, x, pairs):
     """Alternates one Swift pass and one PyTorch pass `pairs` times (after a warm-up of each), each
     pair followed by one timing of each floor; then one traced pass."""
-    command = [str(binary), arch, str(size[0]), str(size[1]), "0", "--stride-3x3", "--input", str(input_path),
+    # WP_BENCH_FIFO=1 (measure.FIFO): the pass and the sgemm floor, timed in this one process, both
+    # run under SCHED_FIFO, so other jobs on the machine stop deciding the percentage.
+    command = [*measure.FIFO, str(binary), arch, str(size[0]), str(size[1]), "0", "--stride-3x3", "--input", str(input_path),
                "--serve"] + extra
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert server.stdout.readline().strip() == "ready", "wpbench did not start"
