@@ -25,6 +25,25 @@ func randomValues(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
     }
 }
 
+/// Times `body` `runs` times, or, serving, once per "run" line on stdin (printing each time after
+/// "ready"); throws when nothing was timed.
+func timedRuns(serve: Bool, runs: Int, _ body: () throws -> Void) throws -> [Double] {
+    var times: [Double] = []
+    func run() throws -> Double {
+        let time = try milliseconds(body)
+        times.append(time)
+        return time
+    }
+    if serve {
+        emit("ready")
+        while let line = readLine(), line == "run" { emit(String(try run())) }
+    } else {
+        for _ in 0..<runs { _ = try run() }
+    }
+    guard !times.isEmpty else { throw BenchError.usage }
+    return times
+}
+
 func milliseconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
@@ -70,19 +89,7 @@ func benchDeformable(channels: Int, size: Int, runs: Int, modulated: Bool, defor
     let input = FeatureMap(values: randomValues(channels * size * size, seed: 4), shape: [1, channels, size, size])
     let pool = BufferPool()
     _ = try layer.apply(input, pool: pool)   // warm-up
-    var times: [Double] = []
-    func run() throws -> Double {
-        let time = try milliseconds { _ = try layer.apply(input, pool: pool) }
-        times.append(time)
-        return time
-    }
-    if serve {
-        emit("ready")
-        while let line = readLine(), line == "run" { emit(String(try run())) }
-    } else {
-        for _ in 0..<runs { _ = try run() }
-    }
-    guard !times.isEmpty else { throw BenchError.usage }
+    let times = try timedRuns(serve: serve, runs: runs) { _ = try layer.apply(input, pool: pool) }
     emit("{\"op\": \"dcn\", \"channels\": \(channels), \"size\": \(size), \"modulated\": \(modulated), "
           + "\"median_ms\": \(times.sorted()[times.count / 2]), \"best_ms\": \(times.min() ?? 0)}")
 }
@@ -150,21 +157,10 @@ func benchGhostNet(width: Double, size: Int, runs: Int, serve: Bool) throws {
     GemmTrace.start()
     let tracedMs = try milliseconds { _ = try model.forward(input) }
     let trace = FloorBench.summary(GemmTrace.stop(), passMilliseconds: tracedMs)
-    var times: [Double] = []
-    func run() throws -> Double {
-        var features: [String: FeatureMap] = [:]
-        let time = try milliseconds { features = try model.forward(input) }
+    let times = try timedRuns(serve: serve, runs: runs) {
+        let features = try model.forward(input)
         withExtendedLifetime(features) {}
-        times.append(time)
-        return time
     }
-    if serve {
-        emit("ready")
-        while let line = readLine(), line == "run" { emit(String(try run())) }
-    } else {
-        for _ in 0..<runs { _ = try run() }
-    }
-    guard !times.isEmpty else { throw BenchError.usage }
     emit("{\"op\": \"ghostnet\", \"width\": \(width), \"size\": \(size), \"median_ms\": \(times.sorted()[times.count / 2]), "
          + "\"trace\": \(trace)}")
 }
