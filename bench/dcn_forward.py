@@ -27,8 +27,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
+import measure
+from forward import time_torch_once as timed
 import torch
 import torch.nn as nn
 import torchvision
@@ -85,13 +86,6 @@ def torch_model(arch):
     return model.eval()
 
 
-def timed(model, x):
-    with torch.inference_mode():
-        start = time.perf_counter()
-        model(x)
-        return (time.perf_counter() - start) * 1e3
-
-
 def count_flops(model, x):
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
         model(x)
@@ -130,10 +124,7 @@ def main():
     torch.set_num_threads(THREADS)
     wpbench = args.wpbench
     if not wpbench:
-        command = ["swift", "build", "-c", "release", "--product", "wpbench"]
-        subprocess.run(command, cwd=ROOT, check=True)
-        out = subprocess.run(command + ["--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True)
-        wpbench = str(pathlib.Path(out.stdout.strip()) / "wpbench")
+        wpbench = str(measure.build_wpbench())
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, torch.set_num_threads({THREADS}); "
           f"{args.pairs} alternating pairs, 1x3x{args.size}x{args.size}", flush=True)
     print(f"{'arch':<26}{'GFLOP (deform)':>16}{'WeightPort med/best ms':>24}{'torchvision med/best ms':>25}"

@@ -26,6 +26,7 @@ import subprocess
 import time
 
 import timm
+import measure
 import torch
 import torch.nn.functional as F
 from torchvision.ops import deform_conv2d
@@ -40,13 +41,6 @@ CASES = [  # name, channels, size, modulated, deformable groups
     ("res5 DCNv2", 512, 25, True, 1),
 ]
 DEPTHWISE = [(120, 56, 3, 2), (72, 56, 3, 1), (480, 14, 5, 1), (960, 7, 5, 1)]  # ghostnet_100 at 224x224
-
-
-def build_wpbench():
-    command = ["swift", "build", "-c", "release", "--product", "wpbench"]
-    subprocess.run(command, cwd=ROOT, check=True)
-    binary = subprocess.run(command + ["--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True)
-    return pathlib.Path(binary.stdout.strip()) / "wpbench"
 
 
 def torch_layer(channels, size, modulated, groups):
@@ -135,7 +129,7 @@ def main():
     parser.add_argument("--pairs", type=int, default=10)
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
-    wpbench = pathlib.Path(args.wpbench) if args.wpbench else build_wpbench()
+    wpbench = pathlib.Path(args.wpbench) if args.wpbench else measure.build_wpbench()
     print(f"torch {torch.__version__}, {THREADS} threads; per-pair median ratio WeightPort / torchvision")
     ratios = [bench_case(wpbench, *case, args.pairs) for case in CASES]
     print(f"geometric mean ratio {statistics.geometric_mean(ratios):.2f}")

@@ -40,15 +40,6 @@ TARGET_RATIO = 1.25
 TARGET_SGEMM_SHARE = 0.80
 
 
-def build_wpbench(scratch_path):
-    command = ["swift", "build", "-c", "release", "--product", "wpbench"]
-    if scratch_path:
-        command += ["--scratch-path", scratch_path]
-    subprocess.run(command, cwd=ROOT, check=True)
-    binary = subprocess.run(command + ["--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True)
-    return pathlib.Path(binary.stdout.strip()) / "wpbench"
-
-
 def torch_models():
     classifier = torchvision.models.resnet50().eval()
     fpn = resnet_fpn_backbone(backbone_name="resnet50", weights=None, trainable_layers=5).eval()
@@ -137,7 +128,7 @@ def main():
     parser.add_argument("--no-dcn", action="store_true", help="skip the deformable R-50-FPN (floors only)")
     args = parser.parse_args()
     torch.set_num_threads(THREADS)
-    binary = args.wpbench or build_wpbench(args.scratch_path)
+    binary = args.wpbench or measure.build_wpbench(args.scratch_path)
     print(f"load average before: {open('/proc/loadavg').read().strip()}")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

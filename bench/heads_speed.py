@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 
+import measure
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
@@ -144,10 +145,7 @@ def main():
     torch.set_num_threads(THREADS)
     wpbench = args.wpbench
     if not wpbench:
-        command = ["swift", "build", "-c", "release", "--product", "wpbench"]
-        subprocess.run(command, cwd=ROOT, check=True)
-        out = subprocess.run(command + ["--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True)
-        wpbench = str(pathlib.Path(out.stdout.strip()) / "wpbench")
+        wpbench = str(measure.build_wpbench())
     method = (f"pass with boxes - pass without ({args.arch} {IMAGE}x{IMAGE})" if args.subtract
               else f"heads only on recorded P2-P5 of {args.arch} {IMAGE}x{IMAGE}")
     print(f"torch {torch.__version__}, torch.set_num_threads({THREADS}); {args.pairs} alternating pairs per head; "

@@ -61,3 +61,15 @@ def median(values):
 def load_average():
     """The 1-, 5- and 15-minute load averages as text, printed beside figures from a shared machine."""
     return " / ".join(f"{x:.1f}" for x in os.getloadavg()) + (" (processes under SCHED_FIFO)" if FIFO else "")
+
+
+def build_wpbench(scratch_path=None):
+    """Builds the release `wpbench` (beside weightport) and returns its path."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent
+    command = ["swift", "build", "-c", "release", "--product", "wpbench"]
+    if scratch_path:
+        command += ["--scratch-path", scratch_path]
+    subprocess.run(command, cwd=root, check=True)
+    binary = subprocess.run(command + ["--show-bin-path"], cwd=root, check=True, capture_output=True, text=True)
+    return pathlib.Path(binary.stdout.strip()) / "wpbench"
