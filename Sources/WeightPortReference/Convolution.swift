@@ -28,11 +28,13 @@ public struct Convolution: Sendable {
     /// The Winograd form of a 3×3 stride-1 conv (see `Winograd3x3`); nil for other convs.
     let winograd: Winograd3x3?
 
-    /// Tiles (2×2 outputs, over the whole batch) below which Winograd's 16 products are too narrow
-    /// to beat one im2col product. Measured on ResNet-50 at 224×224 (traced 3×3 time, best of 24
-    /// passes): 38.5 ms all im2col, 34.2 ms from 64 tiles (res2, res3), 26.8 ms from 16 (res4's 49
-    /// and res5's 16 tiles too).
-    static let minimumWinogradTiles = 16
+    /// Tiles (2×2 outputs, over the whole batch) below which Winograd's 16 narrow products plus its
+    /// per-call weight transform cost more than one im2col product. Measured on ResNet-50 at 224×224
+    /// (res4 has 49 tiles, res5 16): with the weights transformed once at load, the traced 3×3 time
+    /// was 38.5 ms all im2col, 34.2 ms from 64 tiles, 26.8 ms from 16; transformed per call (the
+    /// transform streams 16/9 of the weights), whole passes under SCHED_FIFO, 4 alternating rounds
+    /// of 30: medians 53–57 ms from 16, 49–54 ms from 32, 51–53 ms from 64.
+    static let minimumWinogradTiles = 32
 
     /// A conv with PyTorch's parameters; `weights` is `[out, in / groups, k, k]` row-major.
     /// `allowWinograd: false` computes a 3×3 stride-1 conv by im2col too (for comparisons).
