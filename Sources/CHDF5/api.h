@@ -55,10 +55,12 @@
     X(H5Pclose) \
     X(H5Pcreate) \
     X(H5Pget_driver) \
+    X(H5Pset_alloc_time) \
     X(H5Pset_chunk) \
     X(H5Pset_create_intermediate_group) \
     X(H5Pset_deflate) \
     X(H5Pset_fapl_core) \
+    X(H5Pset_fill_time) \
     X(H5Pset_file_image) \
     X(H5Pset_shuffle) \
     X(H5Sclose) \

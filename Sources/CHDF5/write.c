@@ -133,8 +133,17 @@ static hid_t creation_plist(int rank, const hsize_t *dims, size_t element, int c
     return dcpl;
 }
 
+/// Allocated at creation and never filled: libhdf5 then writes none of the dataset's bytes, and
+/// the caller can write them in 1 MiB pieces. Handed a whole tensor, libhdf5 makes one pwrite per
+/// dataset, and writes of tens of MB into the page cache stall here (see AtomicFileWriter).
+static int place_only(hid_t dcpl, hid_t memory, hid_t stored) {
+    return H5Tequal(memory, stored) > 0 && H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0
+        && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0;
+}
+
 wp_hid_t wp_h5_write_dataset(wp_hid_t file, const char *path, int memory_type, int rank,
-                             const uint64_t *dims, const void *data, int compress) {
+                             const uint64_t *dims, const void *data, int compress, uint64_t *placed) {
+    if (placed) *placed = UINT64_MAX;
     if (rank < 0 || rank > 32) {
         snprintf(wp_h5_shim_error, sizeof wp_h5_shim_error, "rank %d (at most 32 supported)", rank);
         return -1;
@@ -150,8 +159,14 @@ wp_hid_t wp_h5_write_dataset(wp_hid_t file, const char *path, int memory_type, i
     hid_t dataset = -1;
     if (memory >= 0 && stored >= 0 && space >= 0 && lcpl >= 0 && dcpl >= 0
         && H5Pset_create_intermediate_group(lcpl, 1) >= 0) {
+        int placing = placed != NULL && !compress && place_only(dcpl, memory, stored);
         dataset = H5Dcreate2(file, path, stored, space, lcpl, dcpl, H5P_DEFAULT);
-        if (dataset >= 0 && H5Dwrite(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        // Files this shim creates have no user block, so addresses are file offsets.
+        haddr_t address = placing && dataset >= 0 ? H5Dget_offset(dataset) : HADDR_UNDEF;
+        if (placing && dataset >= 0 && address == HADDR_UNDEF) H5Eclear2(H5E_DEFAULT);
+        if (address != HADDR_UNDEF) {
+            *placed = (uint64_t)address;
+        } else if (dataset >= 0 && H5Dwrite(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
             H5Dclose(dataset);
             dataset = -1;
         }

@@ -83,21 +83,36 @@ public enum BundleExporter {
             ("architecture", .string(architecture)),
             ("semantics", .string(semantics)),
             ("not_exported", .json(unused)),
-            ("created", .string(ISO8601DateFormatter().string(from: Date()))),
+            ("created", .string(UTCTimestamp.now())),
         ]
     }
 
-    /// SHA-256 of the whole source file, hex. Read in 1 MiB pieces rather than mapped: a second
-    /// map of the file the model is already mapped from would count its pages twice in the
-    /// process's resident size (measured 2.1x the file instead of 1.1x).
+    /// SHA-256 of the whole source file, hex. Read in pieces into one reused buffer rather than
+    /// mapped: a second map of the file the model is already mapped from would count its pages
+    /// twice in the process's resident size (measured 2.1x the file instead of 1.1x). A fresh
+    /// buffer per piece (`FileHandle.read`) cost fresh zeroed pages for every piece: the
+    /// checksum of a 254 MB file took ~200 ms against 148 ms for libcrypto over a map.
     static func sha256(path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw FileAccessError.cannotOpen(path: path, reason: "cannot reopen the source to checksum it")
         }
-        defer { try? handle.close() }
+        defer { close(descriptor) }
         var hasher = try SHA256Hasher(path: path)
-        while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
-            guard piece.withUnsafeBytes({ hasher.update($0) }) else { break }
+        // 256 KiB stays in L2 while the digest reads it back.
+        let capacity = 1 << 18
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 4096)
+        defer { buffer.deallocate() }
+        while true {
+            let got = read(descriptor, buffer, capacity)
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else {
+                throw FileAccessError.cannotOpen(path: path, reason: "reading it to checksum: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            guard hasher.update(UnsafeRawBufferPointer(start: buffer, count: got)) else {
+                throw FileAccessError.cannotOpen(path: path, reason: "libcrypto failed to compute the SHA-256")
+            }
         }
         guard let hex = hasher.hex() else {
             throw FileAccessError.cannotOpen(path: path, reason: "libcrypto failed to compute the SHA-256")

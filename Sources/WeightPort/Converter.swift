@@ -57,8 +57,10 @@ public enum Converter {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
         let checksum = format == .bundle ? BundleExporter.sourceChecksum(request.source) : nil
+        // A bundle's checksum holds one core for longer than everything else takes on the
+        // other, so nothing is prefaulted there: a third thread would slow the checksum down.
         let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: loadCatalog,
-                                                 prefault: format == .bundle ? .upFront : .afterParsing)
+                                                 prefault: format == .bundle ? .lazily : .afterParsing)
         let catalog = try loadCatalog()
         phase?(format == .bundle ? "writing \(request.destination)" : "mapping to \(request.to ?? model.convention)")
         if format == .bundle {

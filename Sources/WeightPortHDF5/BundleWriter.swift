@@ -45,6 +45,9 @@ public enum BundleWriter {
                 try file.setAttribute("source_dtype", .string(entry.sourceDType), on: dataset)
                 if let transform = entry.transform { try file.setAttribute("transform", .string(transform), on: dataset) }
             }
+            // The data first: `attributes` may wait for the source's checksum, which takes
+            // longer than writing, so the write runs meanwhile rather than after it.
+            try file.writePlacedData()
             for (name, value) in try attributes() { try file.setAttribute(name, value) }
             if let parity { try writeParity(parity, to: file) }
             try file.close()

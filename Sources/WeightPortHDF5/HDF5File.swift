@@ -25,6 +25,8 @@ public final class HDF5File: @unchecked Sendable {
     // @unchecked: `file` is only touched under HDF5Library's lock.
     private var file: wp_hid_t
     public let path: String
+    /// Uncompressed datasets' bytes, written after libhdf5 has closed the file.
+    private var placed = HDF5PlacedData()
 
     private init(file: wp_hid_t, path: String) {
         self.file = file
@@ -69,10 +71,12 @@ public final class HDF5File: @unchecked Sendable {
         let bytes = tensor.contiguousBytes()
         let dims = tensor.shape.map { UInt64($0) }
         try HDF5Library.locked {
+            var offset = UInt64.max
             let dataset = try HDF5Library.check(
-                wp_h5_write_dataset(try openFile(), "/" + name, code, Int32(dims.count), dims, bytes.base, compress ? 1 : 0),
+                wp_h5_write_dataset(try openFile(), "/" + name, code, Int32(dims.count), dims, bytes.base, compress ? 1 : 0, &offset),
                 "write the dataset", path: name)
             defer { _ = wp_h5_close_object(dataset) }
+            if offset != UInt64.max { placed.append(offset: offset, bytes: bytes) }
             if tensor.dtype == .bfloat16 {
                 try HDF5File.setAttribute("dtype", .string("bfloat16"), object: dataset, path: name)
             }
@@ -89,14 +93,27 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// Flushes and closes the file; later calls throw. Closing twice is harmless.
+    /// Flushes and closes the file, then writes the datasets' bytes that were only placed;
+    /// later calls throw. Closing twice is harmless. Until `close` returns, the file is incomplete.
     public func close() throws {
-        try HDF5Library.locked {
-            guard file >= 0 else { return }
+        let wasOpen = try HDF5Library.locked {
+            guard file >= 0 else { return false }
             let status = wp_h5_close_file(file)
             file = -1
             try HDF5Library.check(status, "close the file", path: nil)
+            return true
         }
+        guard wasOpen else { return }
+        try writePlacedData()
+    }
+
+    /// Writes the bytes of the datasets created so far that libhdf5 only placed (through a
+    /// descriptor of this process's own: libhdf5 never touches that space, so this may run
+    /// while the file is open). `close` writes any left.
+    public func writePlacedData() throws {
+        let pending = placed
+        placed = HDF5PlacedData()
+        try pending.write(into: path)
     }
 
     private func openFile() throws -> wp_hid_t {

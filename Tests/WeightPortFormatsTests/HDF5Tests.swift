@@ -99,6 +99,28 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(meta["bf/x@dtype"], .string("bfloat16"))
     }
 
+    /// Uncompressed datasets are only placed by libhdf5 and written by the shim after closing,
+    /// in 1 MiB pieces: a tensor spanning several pieces, one ending mid-piece, and a scalar
+    /// must read back with every value.
+    func testPlacedDatasetsAreWrittenAfterClosing() throws {
+        let path = scratchPath("placed.h5")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let count = (7 << 20) / 8 + 3   // 3.5 MiB + 12 bytes of float32
+        let big = Tensor(float32: (0..<count).map { Float($0 % 65_521) * 0.5 - 7 }, shape: [count])
+        let small = Tensor(float32: [1.5, -2, 3.25], shape: [3])
+        let scalar = Tensor(float32: [42], shape: [])
+        let file = try HDF5File.create(path: path)
+        try file.writeDataset(path: "weights/big", tensor: big)
+        try file.writeDataset(path: "weights/small", tensor: small)
+        try file.writeDataset(path: "scalar", tensor: scalar)
+        try file.close()
+        let back = try HDF5TensorReader.read(path: path)
+        XCTAssertEqual(try XCTUnwrap(back.tensors["weights/big"]).floats(), big.floats())
+        XCTAssertEqual(try XCTUnwrap(back.tensors["weights/small"]).floats(), [1.5, -2, 3.25])
+        XCTAssertEqual(try XCTUnwrap(back.tensors["scalar"]).floats(), [42])
+        XCTAssertEqual(try XCTUnwrap(back.tensors["scalar"]).shape, [])
+    }
+
     func testWriterReportsErrorsAsDiagnostics() throws {
         let path = scratchPath("errors.h5")
         defer { try? FileManager.default.removeItem(atPath: path) }

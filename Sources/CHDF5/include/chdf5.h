@@ -90,8 +90,13 @@ int wp_h5_read_strings(wp_hid_t object, int is_attribute, char **strings, size_t
 int wp_h5_ensure_group(wp_hid_t file, const char *path);
 /// Creates the dataset `path` (missing groups created) holding `data` in C order; chunked,
 /// shuffled and deflated when `compress` is non-zero. Returns the open dataset.
+///
+/// With `placed` non-NULL, an uncompressed dataset whose stored type is the memory type itself
+/// is only placed: its space is allocated at once and never filled, nothing is written, and
+/// `*placed` receives its file offset; the caller writes the bytes there after closing the file.
+/// Otherwise the data is written now and `*placed` is UINT64_MAX.
 wp_hid_t wp_h5_write_dataset(wp_hid_t file, const char *path, int memory_type, int rank,
-                             const uint64_t *dims, const void *data, int compress);
+                             const uint64_t *dims, const void *data, int compress, uint64_t *placed);
 /// Attributes on any object (an existing attribute of that name is replaced).
 int wp_h5_write_string_attribute(wp_hid_t object, const char *name, const char *utf8);
 int wp_h5_write_strings_attribute(wp_hid_t object, const char *name, const char *const *utf8, size_t count);
