@@ -35,10 +35,16 @@ public final class AtomicFileWriter {
     /// Set when copy_file_range would not pay (see `init`) or once the kernel refuses it between
     /// these files; regions are then written from memory. Tests clear it to drive the kernel path.
     var kernelCopyUnavailable = false
+    /// When set (tests), the file offset and length of every write(2), in order.
+    var writeCalls: [(offset: Int, count: Int)]?
+    /// File offset of the next write(2).
+    private var flushedOffset = 0
     static let bufferCapacity = 1 << 20
     /// The most one write(2) is handed (see `writeAll`).
     static let writePiece = 1 << 20
     static let page = 4096
+    /// Runs at least this long are written from the caller's memory rather than copied.
+    static let directMinimum = 1 << 16
 
     /// Creates the temporary file. Refuses an existing destination unless `overwrite` is true.
     public init(destination: String, overwrite: Bool = false) throws(WriterError) {
@@ -77,22 +83,44 @@ public final class AtomicFileWriter {
     }
 
     /// Appends `bytes` to the output.
+    ///
+    /// Every write(2) starts at a page-aligned file offset and, except the last, ends at one:
+    /// a large run is topped up through the buffer to the next page boundary, its whole pages
+    /// go straight from the caller's memory, and its tail joins the buffer. Writing 254 MB from
+    /// a mapped file in 1 MiB pieces took 34–35 ms at aligned offsets against 43–49 ms at
+    /// offsets 1,234 bytes off (ext4, `floor` variants, SCHED_FIFO, 3 rounds): each unaligned
+    /// piece splits pages (and the page cache's large folios) between two calls.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(WriterError) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        guard var base = bytes.baseAddress, !bytes.isEmpty else { return }
         try checkOpen()
-        if buffered + bytes.count <= AtomicFileWriter.bufferCapacity {
-            (buffer + buffered).copyMemory(from: base, byteCount: bytes.count)
-            buffered += bytes.count
-        } else {
+        var remaining = bytes.count
+        if remaining >= AtomicFileWriter.directMinimum {
+            let head = min(remaining, (AtomicFileWriter.page - bytesWritten % AtomicFileWriter.page) % AtomicFileWriter.page)
+            try stage(base, head)
+            base += head
+            remaining -= head
+            // The offset is now on a page boundary (head < page <= remaining).
             try flushBuffer()
-            if bytes.count >= AtomicFileWriter.bufferCapacity {
-                try writeAll(base, bytes.count)
-            } else {
-                buffer.copyMemory(from: base, byteCount: bytes.count)
-                buffered = bytes.count
-            }
+            let pages = remaining - remaining % AtomicFileWriter.page
+            try writeAll(base, pages)
+            bytesWritten += pages
+            base += pages
+            remaining -= pages
         }
-        bytesWritten += bytes.count
+        try stage(base, remaining)
+    }
+
+    /// Copies bytes into the buffer, writing its page-aligned prefix out whenever it fills.
+    private func stage(_ base: UnsafeRawPointer, _ count: Int) throws(WriterError) {
+        var offset = 0
+        while offset < count {
+            if buffered == AtomicFileWriter.bufferCapacity { try flushAlignedPrefix() }
+            let n = min(count - offset, AtomicFileWriter.bufferCapacity - buffered)
+            (buffer + buffered).copyMemory(from: base + offset, byteCount: n)
+            buffered += n
+            bytesWritten += n
+            offset += n
+        }
     }
 
     /// Reserves disk space for about `bytes` of output before it is written. A hint, not a
@@ -121,6 +149,7 @@ public final class AtomicFileWriter {
         try flushBuffer()
         let copied = try kernelCopy(from: origin, count: region.count)
         bytesCopiedInKernel += copied
+        flushedOffset += copied
         if copied < region.count {
             try withExtendedLifetime(region) { () throws(WriterError) in try writeAll(region.base + copied, region.count - copied) }
         }
@@ -223,6 +252,17 @@ public final class AtomicFileWriter {
         try writeAll(buffer, n)
     }
 
+    /// Writes the buffered bytes up to the last page boundary of the file and keeps the rest
+    /// (under a page) at the buffer's start.
+    private func flushAlignedPrefix() throws(WriterError) {
+        let keep = min(buffered, bytesWritten % AtomicFileWriter.page)
+        let n = buffered - keep
+        guard n > 0 else { return }
+        try writeAll(buffer, n)
+        memmove(buffer, buffer + n, keep)
+        buffered = keep
+    }
+
     private func writeAll(_ base: UnsafeRawPointer, _ count: Int) throws(WriterError) {
         var offset = 0
         while offset < count {
@@ -235,6 +275,8 @@ public final class AtomicFileWriter {
                 if errno == EINTR { continue }
                 throw .cannotWrite(path: destination, reason: AtomicFileWriter.lastError())
             }
+            writeCalls?.append((flushedOffset, result))
+            flushedOffset += result
             offset += result
         }
     }

@@ -21,6 +21,36 @@ final class AtomicFileWriterTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["out.bin"], "no temp file left")
     }
 
+    /// Runs of every size around the page (4 KiB), the direct-write minimum (64 KiB) and the
+    /// buffer (1 MiB), in an order that leaves the file offset unaligned before most large runs:
+    /// the bytes arrive in order, and every write(2) starts at a page boundary and all but the
+    /// last end at one.
+    func testWritesArePageAlignedAndKeepEveryByte() throws {
+        let folder = try temporaryFolder()
+        let sizes = [8, 1_234, 65_536, 3, 4_096, 65_535, 1 << 20, 4_095, (1 << 20) + 4_097, 70_001, 1,
+                     (1 << 20) - 5, 200_000, 4_097, (3 << 20) + 11, 17]
+        var expected: [UInt8] = []
+        let writer = try AtomicFileWriter(destination: folder + "/out.bin")
+        writer.writeCalls = []
+        for (index, size) in sizes.enumerated() {
+            let run = WriterSamples.bytes(size, seed: UInt64(index + 1), dtype: .uint8)
+            try writer.write(run)
+            expected += run
+        }
+        XCTAssertEqual(writer.bytesWritten, expected.count)
+        try writer.commit()
+        let calls = writer.writeCalls ?? []
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/out.bin"))
+        XCTAssertEqual(data.count, expected.count)
+        XCTAssertTrue(Array(data) == expected, "bytes differ")
+        XCTAssertGreaterThan(calls.count, 3)
+        XCTAssertEqual(calls.reduce(0) { $0 + $1.count }, expected.count)
+        for (index, call) in calls.enumerated() {
+            XCTAssertEqual(call.offset % 4096, 0, "write \(index) starts at \(call.offset)")
+            if index < calls.count - 1 { XCTAssertEqual((call.offset + call.count) % 4096, 0, "write \(index) ends unaligned") }
+        }
+    }
+
     func testFailureMidWriteLeavesNoDestinationAndNoTempFile() throws {
         let folder = try temporaryFolder()
         XCTAssertThrowsError(try AtomicFileWriter.write(to: folder + "/out.bin") { writer in
