@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An opt-in record of every matrix product the forward pass makes, per layer, with its wall time.
 ///
@@ -26,12 +27,12 @@ public enum GemmTrace {
     /// Stops recording and returns the layers in the order they ran.
     public static func stop() -> [Entry] { recorder.set(enabled: false) }
 
-    static var isEnabled: Bool { recorder.enabled }
+    static var isEnabled: Bool { recorder.isEnabled }
 
     /// Runs `body`, recording it as one layer when tracing is on.
     static func layer<T>(_ kind: @autoclosure () -> String, m: Int, n: Int, k: Int, groups: Int = 1,
                          _ body: () -> T) -> T {
-        guard recorder.enabled else { return body() }
+        guard recorder.isEnabled else { return body() }
         let start = DispatchTime.now().uptimeNanoseconds
         let result = body()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
@@ -40,19 +41,21 @@ public enum GemmTrace {
     }
 
     /// The shared list; layers run one after another, but a head may run them on worker threads.
-    /// `enabled` is read without the lock on every layer: it is only written by `start`/`stop`,
-    /// which a benchmark calls between passes, never during one.
+    /// The on/off flag is an atomic, read without the lock on every layer.
     private final class Recorder: @unchecked Sendable {
+        // @unchecked: `entries` is only touched under `lock`.
         private let lock = NSLock()
         private var entries: [Entry] = []
-        private(set) var enabled = false
+        private let enabled = Atomic<Bool>(false)
 
-        func set(enabled: Bool) -> [Entry] {
+        var isEnabled: Bool { enabled.load(ordering: .relaxed) }
+
+        func set(enabled on: Bool) -> [Entry] {
             lock.lock()
             defer { lock.unlock() }
             let taken = entries
             entries = []
-            self.enabled = enabled
+            enabled.store(on, ordering: .relaxed)
             return taken
         }
 

@@ -1,3 +1,4 @@
+import Foundation
 import WeightPortBuiltInTables
 import WeightPortMapping
 
@@ -11,8 +12,16 @@ import WeightPortMapping
 enum EarlyBuiltInTables {
     static let shared = MappingCatalog.builtInInBackground()
 
-    /// Starts the parsing now when the command line is a conversion.
-    static func startIfConverting(_ arguments: [String] = CommandLine.arguments) {
-        if arguments.dropFirst().first == "convert" { _ = shared }
+    /// Starts the parsing now when the command line is a conversion that reads the built-in
+    /// tables: not with `--mappings` or `$WEIGHTPORT_MAPPINGS`, whose tables replace them.
+    static func startIfConverting(_ arguments: [String] = CommandLine.arguments,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if wouldStart(arguments, environment: environment) { _ = shared }
+    }
+
+    /// Whether `startIfConverting` starts the parsing for this command line.
+    static func wouldStart(_ arguments: [String], environment: [String: String]) -> Bool {
+        guard arguments.dropFirst().first == "convert", (environment["WEIGHTPORT_MAPPINGS"] ?? "").isEmpty else { return false }
+        return !arguments.contains { $0 == "--mappings" || $0.hasPrefix("--mappings=") }
     }
 }
