@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(name: "embed-mapping-tables"),
         .plugin(name: "EmbedMappingTables", capability: .buildTool(), dependencies: ["embed-mapping-tables"]),
         .target(name: "WeightPortModels", dependencies: ["WeightPortCore", "WeightPortVocabulary"]),
-        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "WeightPortVocabulary", "COpenBLAS"]),
+        .target(name: "WeightPortReference", dependencies: ["WeightPortCore", "WeightPortModels", "WeightPortVocabulary", "COpenBLAS", "CKernels"]),
         .target(name: "WeightPort", dependencies: [
             "WeightPortCore", "WeightPortFormats", "WeightPortHDF5", "WeightPortMapping", "WeightPortBuiltInTables",
             "WeightPortModels", "WeightPortReference", "WeightPortVocabulary", "CCrypto",

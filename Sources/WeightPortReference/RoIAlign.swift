@@ -91,6 +91,15 @@ public struct RoIAlign: Sendable {
                 throw .invalidBox(index: index, reason: "adaptive sampling would take \(Int(samples)) samples (box too large for scale \(spatialScale))")
             }
         }
+        if useChannelsLast(x, boxes: boxes) {
+            extractChannelsLast(x, boxes: boxes, rows: rows, into: output)
+        } else {
+            extractPlanar(x, boxes: boxes, rows: rows, into: output)
+        }
+    }
+
+    /// Pools channel plane by channel plane, straight from the NCHW map (inputs already checked).
+    func extractPlanar(_ x: FeatureMap, boxes: [RoIBox], rows: [Int], into output: FeatureMap) {
         let channels = x.channels, workers = ChannelLoop.workers
         // Few boxes: split each box's channels too, so both cores work (the geometry is then
         // computed once per part, which is cheap next to C·R² interpolations).
@@ -126,7 +135,7 @@ public struct RoIAlign: Sendable {
     }
 
     /// The box in feature coordinates, exactly as the kernel derives it.
-    private func geometry(_ box: RoIBox) -> BoxGeometry {
+    func geometry(_ box: RoIBox) -> BoxGeometry {
         let offset: Float = aligned ? 0.5 : 0
         let startW = box.x1 * spatialScale - offset, startH = box.y1 * spatialScale - offset
         let endW = box.x2 * spatialScale - offset, endH = box.y2 * spatialScale - offset
@@ -146,7 +155,7 @@ public struct RoIAlign: Sendable {
 }
 
 /// One box's sampling layout in feature coordinates.
-private struct BoxGeometry {
+struct BoxGeometry {
     let startH: Float, startW: Float, binH: Float, binW: Float
     let gridH: Int, gridW: Int
 
@@ -172,7 +181,7 @@ private struct BoxGeometry {
 }
 
 /// The four pixels and weights of one bilinear sample.
-private struct SampleTap {
+struct SampleTap {
     let p1: Int32, p2: Int32, p3: Int32, p4: Int32
     let w1: Float, w2: Float, w3: Float, w4: Float
 

@@ -1,5 +1,6 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
+#include "roialign.h"
 // Hot loops Swift's baseline x86-64 code generation cannot vectorise well (its generic SIMD types
 // do not widen float32 to float64 in vector registers); compiled here with AVX2 and chosen at run
 // time, so the binary still runs on CPUs without AVX2.
