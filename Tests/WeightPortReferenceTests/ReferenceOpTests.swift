@@ -161,6 +161,27 @@ final class ReferenceOpTests: XCTestCase {
         assertClose(logits.values(), expected)
     }
 
+    /// Small batches split the outputs over the cores instead of the images (batch 1 through
+    /// sgemv): each part against the naive loop, at the same 1e-5, with and without ReLU.
+    func testLinearSplitByOutputsAtSmallBatches() {
+        let (inputs, outputs) = (70, 301)
+        let weight = NaiveOps.random(outputs * inputs, seed: 910), bias = NaiveOps.random(outputs, seed: 911)
+        let linear = Linear(inFeatures: inputs, outFeatures: outputs, weight: weight, bias: bias)
+        for (batch, relu) in [(1, false), (1, true), (3, true)] {
+            let x = NaiveOps.random(batch * inputs, seed: 912 + UInt64(batch))
+            let result = linear.apply(FeatureMap(values: x, shape: [batch, inputs, 1, 1]), pool: BufferPool(), relu: relu)
+            var expected: [Float] = []
+            for b in 0..<batch {
+                for o in 0..<outputs {
+                    let sum = (0..<inputs).reduce(Double(bias[o])) { $0 + Double(weight[o * inputs + $1] * x[b * inputs + $1]) }
+                    expected.append(relu ? max(Float(sum), 0) : Float(sum))
+                }
+            }
+            XCTAssertEqual(result.shape, [batch, outputs, 1, 1])
+            assertClose(result.values(), expected, "batch \(batch), relu \(relu)")
+        }
+    }
+
     func testBufferPoolRecyclesOnlyReleasedBuffers() {
         let pool = BufferPool()
         var first: FloatBuffer? = pool.take(100)
