@@ -136,8 +136,7 @@ public struct Convolution: Sendable {
                 Parallel.forEach(ChannelLoop.workers) { worker in
                     for first in Swift.stride(from: worker * rows, to: outH, by: ChannelLoop.workers * rows) {
                         multiplyBand(x, image: image, group: 0, rows: first..<min(outH, first + rows), into: output,
-                                     beta: beta, epilogue: epilogue, scratch: scratches[worker], serial: true,
-                                     lowerSerially: true)
+                                     beta: beta, epilogue: epilogue, scratch: scratches[worker], serial: true)
                     }
                 }
             }
@@ -202,26 +201,25 @@ public struct Convolution: Sendable {
             var firstRow = 0
             while firstRow < output.height {
                 let rows = firstRow..<min(output.height, firstRow + rowsPerBand)
-                // The lowering stays parallel even when the product is serial, as it always was here.
                 multiplyBand(x, image: image, group: group, rows: rows, into: output, beta: beta, epilogue: epilogue,
-                             scratch: scratch, serial: serial, lowerSerially: false)
+                             scratch: scratch, serial: serial)
                 firstRow = rows.upperBound
             }
         }
     }
 
     /// Lowers output rows `rows` of one image's group into `scratch` and multiplies them into their
-    /// columns of the output (`ldc`), finishing them with `epilogue`.
+    /// columns of the output (`ldc`), finishing them with `epilogue`. `serial`: the caller already
+    /// keeps every core busy, so lower and multiply on this thread only.
     private func multiplyBand(_ x: FeatureMap, image: Int, group: Int, rows: Range<Int>, into output: FeatureMap,
-                              beta: Float, epilogue: BlockEpilogue, scratch: FloatBuffer, serial: Bool,
-                              lowerSerially: Bool) {
+                              beta: Float, epilogue: BlockEpilogue, scratch: FloatBuffer, serial: Bool) {
         let m = outChannels / groups, groupInputs = inChannels / groups
         let k = groupInputs * kernel * kernel
         let outW = output.width, outPlane = output.planeSize
         let lowering = Im2col(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         let source = x.pointer + (image * inChannels + group * groupInputs) * x.planeSize
         lowering.lower(source, channels: groupInputs, height: x.height, width: x.width, rows: rows, outWidth: outW,
-                       into: scratch.pointer, serial: lowerSerially)
+                       into: scratch.pointer, serial: serial)
         let n = rows.count * outW, offset = (image * outChannels + group * m) * outPlane + rows.lowerBound * outW
         weights.withUnsafeBufferPointer { w in
             guard let base = w.baseAddress else { return }
