@@ -5,8 +5,9 @@ import WeightPortCore
 ///
 /// OpenBLAS's own threads spin-wait (sched_yield) for a while after every call and then compete
 /// with the forward pass's other parallel loops; splitting the product ourselves keeps a single
-/// set of worker threads (GCD's) for everything. Columns are split when there are enough of them
-/// (each part then still has wide panels); otherwise rows (output channels), e.g. for 7×7 maps.
+/// set of worker threads (`Parallel`'s pool) for everything. Columns are split when there are
+/// enough of them (each part then still has wide panels); otherwise rows (output channels), e.g.
+/// for 7×7 maps.
 enum Gemm {
     /// Columns (or rows) below which a part is not worth a thread.
     static let minimumColumnsPerPart = 128
