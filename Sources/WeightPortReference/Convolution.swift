@@ -100,6 +100,19 @@ public struct Convolution: Sendable {
             return output
         }
         let beta: Float = accumulate ? 1 : 0
+        // Bias, residual and ReLU are applied by each product's parts to the block they just wrote
+        // (`BlockEpilogue`), not in a second pass over the whole output.
+        let addend = accumulate ? nil : residual.map { UnsafePointer($0.pointer) }
+        (bias ?? []).withUnsafeBufferPointer { shift in
+            let epilogue = BlockEpilogue(bias: bias == nil ? nil : shift.baseAddress, addend: addend, relu: relu)
+            multiplyAll(x, into: output, beta: beta, epilogue: epilogue, pool: pool)
+        }
+        return output
+    }
+
+    private func multiplyAll(_ x: FeatureMap, into output: FeatureMap, beta: Float, epilogue: BlockEpilogue,
+                             pool: BufferPool) {
+        let (outH, outW) = (output.height, output.width)
         let workers = min(ChannelLoop.workers, x.batch)
         if workers > 1, outH * outW < Gemm.minimumColumnsPerPart * 2 {
             // Many small maps (RoIs in a head): one image per core at a time, each product whole on
@@ -108,9 +121,22 @@ public struct Convolution: Sendable {
             Parallel.forEach(workers) { worker in
                 for image in Swift.stride(from: worker, to: x.batch, by: workers) {
                     if isPointwise {
-                        multiplyPointwise(x, image: image, into: output, beta: beta, serial: true)
+                        multiplyPointwise(x, image: image, into: output, beta: beta, epilogue: epilogue, serial: true)
                     } else {
-                        multiplyBanded(x, image: image, into: output, beta: beta, scratch: scratches[worker], serial: true)
+                        multiplyBanded(x, image: image, into: output, beta: beta, epilogue: epilogue,
+                                       scratch: scratches[worker], serial: true)
+                    }
+                }
+            }
+        } else if !isPointwise, let rows = coreBandRows(outH, outW) {
+            // One image's bands alternate between the cores, each lowered and multiplied whole by
+            // one core in a scratch its L2 holds, and finished while still there (the 7×7 stem).
+            let scratches = (0..<ChannelLoop.workers).map { _ in pool.take(bandScratch(rows, outW)) }
+            for image in 0..<x.batch {
+                Parallel.forEach(ChannelLoop.workers) { worker in
+                    for first in Swift.stride(from: worker * rows, to: outH, by: ChannelLoop.workers * rows) {
+                        multiplyBand(x, image: image, group: 0, rows: first..<min(outH, first + rows), into: output,
+                                     beta: beta, epilogue: epilogue, scratch: scratches[worker], serial: true)
                     }
                 }
             }
@@ -118,14 +144,30 @@ public struct Convolution: Sendable {
             let scratch = isPointwise ? nil : pool.take(bandScratch(outH, outW))
             for image in 0..<x.batch {
                 if let scratch {
-                    multiplyBanded(x, image: image, into: output, beta: beta, scratch: scratch, serial: false)
+                    multiplyBanded(x, image: image, into: output, beta: beta, epilogue: epilogue, scratch: scratch,
+                                   serial: false)
                 } else {
-                    multiplyPointwise(x, image: image, into: output, beta: beta, serial: false)
+                    multiplyPointwise(x, image: image, into: output, beta: beta, epilogue: epilogue, serial: false)
                 }
             }
         }
-        Epilogue.finish(output, bias: bias, adding: accumulate ? nil : residual, relu: relu)
-        return output
+    }
+
+    /// Floats of each core's scratch in the per-core band path (512 KB: half an L2 on this machine).
+    static let coreBandFloats = 1 << 17
+    /// Fewest columns for a per-core band: narrower products run below sgemm's speed.
+    static let minimumCoreBandColumns = 512
+
+    /// Output rows per band when whole bands can alternate between the cores (the product's k
+    /// small enough that ≥ 512 columns fit in `coreBandFloats`, and every core gets ≥ 2 bands);
+    /// nil for the other convs, whose bands are each split over the cores. At ResNet's sizes only
+    /// the 7×7 stem (k = 147) qualifies.
+    private func coreBandRows(_ outH: Int, _ outW: Int) -> Int? {
+        let k = inChannels / groups * kernel * kernel
+        let rows = Self.coreBandFloats / max(k * outW, 1)
+        guard groups == 1, ChannelLoop.workers > 1, rows * outW >= Self.minimumCoreBandColumns,
+              outH >= 2 * ChannelLoop.workers * rows else { return nil }
+        return rows
     }
 
     /// Output rows lowered per band, and the scratch floats a band takes.
@@ -137,41 +179,53 @@ public struct Convolution: Sendable {
         inChannels / groups * kernel * kernel * bandRows(outH, outW) * outW
     }
 
-    private func multiplyPointwise(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float, serial: Bool) {
+    private func multiplyPointwise(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float,
+                                   epilogue: BlockEpilogue, serial: Bool) {
         let m = outChannels / groups, k = inChannels / groups, n = x.planeSize
         for group in 0..<groups {
+            let offset = (image * outChannels + group * m) * n
             weights.withUnsafeBufferPointer { w in
                 guard let base = w.baseAddress else { return }
                 Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k,
                               b: x.pointer + (image * inChannels + group * k) * n, ldb: n, beta: beta,
-                              c: output.pointer + (image * outChannels + group * m) * n, ldc: n, serial: serial)
+                              c: output.pointer + offset, ldc: n, serial: serial,
+                              epilogue: epilogue.shifted(channel: group * m, offset: offset))
             }
         }
     }
 
-    private func multiplyBanded(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float, scratch: FloatBuffer,
-                                serial: Bool) {
-        let m = outChannels / groups, groupInputs = inChannels / groups
-        let k = groupInputs * kernel * kernel
-        let outW = output.width, outPlane = output.planeSize
-        let rowsPerBand = bandRows(output.height, outW)
-        let lowering = Im2col(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+    private func multiplyBanded(_ x: FeatureMap, image: Int, into output: FeatureMap, beta: Float,
+                                epilogue: BlockEpilogue, scratch: FloatBuffer, serial: Bool) {
+        let rowsPerBand = bandRows(output.height, output.width)
         for group in 0..<groups {
             var firstRow = 0
             while firstRow < output.height {
-                let rows = min(rowsPerBand, output.height - firstRow)
-                let source = x.pointer + (image * inChannels + group * groupInputs) * x.planeSize
-                lowering.lower(source, channels: groupInputs, height: x.height, width: x.width,
-                               rows: firstRow..<(firstRow + rows), outWidth: outW, into: scratch.pointer)
-                let n = rows * outW
-                weights.withUnsafeBufferPointer { w in
-                    guard let base = w.baseAddress else { return }
-                    Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k, b: scratch.pointer, ldb: n,
-                                  beta: beta, c: output.pointer + (image * outChannels + group * m) * outPlane + firstRow * outW,
-                                  ldc: outPlane, serial: serial)
-                }
-                firstRow += rows
+                let rows = firstRow..<min(output.height, firstRow + rowsPerBand)
+                multiplyBand(x, image: image, group: group, rows: rows, into: output, beta: beta, epilogue: epilogue,
+                             scratch: scratch, serial: serial)
+                firstRow = rows.upperBound
             }
+        }
+    }
+
+    /// Lowers output rows `rows` of one image's group into `scratch` and multiplies them into their
+    /// columns of the output (`ldc`), finishing them with `epilogue`. `serial`: the caller already
+    /// keeps every core busy, so lower and multiply on this thread only.
+    private func multiplyBand(_ x: FeatureMap, image: Int, group: Int, rows: Range<Int>, into output: FeatureMap,
+                              beta: Float, epilogue: BlockEpilogue, scratch: FloatBuffer, serial: Bool) {
+        let m = outChannels / groups, groupInputs = inChannels / groups
+        let k = groupInputs * kernel * kernel
+        let outW = output.width, outPlane = output.planeSize
+        let lowering = Im2col(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        let source = x.pointer + (image * inChannels + group * groupInputs) * x.planeSize
+        lowering.lower(source, channels: groupInputs, height: x.height, width: x.width, rows: rows, outWidth: outW,
+                       into: scratch.pointer, serial: serial)
+        let n = rows.count * outW, offset = (image * outChannels + group * m) * outPlane + rows.lowerBound * outW
+        weights.withUnsafeBufferPointer { w in
+            guard let base = w.baseAddress else { return }
+            Gemm.multiply(m: m, n: n, k: k, a: base + group * m * k, lda: k, b: scratch.pointer, ldb: n,
+                          beta: beta, c: output.pointer + offset, ldc: outPlane, serial: serial,
+                          epilogue: epilogue.shifted(channel: group * m, offset: offset))
         }
     }
 }

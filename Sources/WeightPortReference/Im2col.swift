@@ -6,12 +6,15 @@ struct Im2col: Sendable {
     let dilation: Int
 
     /// Fills `matrix` for output rows `rows` of `channels` planes at `source`; out-of-image taps are 0.
+    /// `serial`: the caller already keeps every core busy; lower on this thread only.
     func lower(_ source: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int, rows: Range<Int>,
-               outWidth: Int, into matrix: UnsafeMutablePointer<Float>) {
+               outWidth: Int, into matrix: UnsafeMutablePointer<Float>, serial: Bool = false) {
         let taps = kernel * kernel
         let columns = rows.count * outWidth
         let shared = SharedPointers(source: source, matrix: matrix)
-        ChannelLoop.run(channels * taps, minimumWork: columns) { row in
+        let loop: (Int, Int, @Sendable (Int) -> Void) -> Void = serial
+            ? { count, _, body in for row in 0..<count { body(row) } } : { ChannelLoop.run($0, minimumWork: $1, $2) }
+        loop(channels * taps, columns) { row in
             let channel = row / taps, ky = row % taps / kernel, kx = row % kernel
             let plane = shared.source + channel * height * width
             let destination = shared.matrix + row * columns

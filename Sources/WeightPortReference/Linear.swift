@@ -46,15 +46,25 @@ public struct Linear: Sendable {
         for image in 0..<batch {
             (output.pointer + image * outFeatures).update(from: bias, count: outFeatures)
         }
-        // y[N, out] = x[N, in] · weightᵀ + bias, the rows split over the cores: OpenBLAS runs
-        // single-threaded here (see `Gemm`), and a box head's fc6 has 1000 rows of 12544. Each part
-        // applies its own ReLU while its rows are still in cache.
-        let parts = min(ChannelLoop.workers, max(1, batch / Gemm.minimumRowsPerPart))
+        // y[N, out] = x[N, in] · weightᵀ + bias. OpenBLAS runs single-threaded here (see `Gemm`), so
+        // the work is split over the cores: by rows (images) when there are enough, as a box head's
+        // fc6 has 1000 of 12544; otherwise by output features, so a classifier at batch 1 (a
+        // matrix-vector product, 2048 × 1000) streams half the weights on each core. Each part
+        // applies its own ReLU while its outputs are still in cache.
+        let rowParts = min(ChannelLoop.workers, max(1, batch / Gemm.minimumRowsPerPart))
+        let byOutputs = rowParts == 1 && outFeatures >= 2 * Gemm.minimumColumnsPerPart
+        let parts = byOutputs ? ChannelLoop.workers : rowParts
         weight.withUnsafeBufferPointer { ws in
             guard let wBase = ws.baseAddress else { return }
             let inputs = GemmOperands(a: x, b: wBase, c: output.pointer)
             let (inCount, outCount) = (inFeatures, outFeatures)
             Parallel.forEach(parts) { part in
+                if byOutputs {
+                    let first = outCount * part / parts, last = outCount * (part + 1) / parts
+                    Self.multiplyOutputs(inputs, batch: batch, inCount: inCount, outCount: outCount,
+                                         outputs: first..<last, relu: relu)
+                    return
+                }
                 let first = batch * part / parts, last = batch * (part + 1) / parts
                 guard last > first else { return }
                 let rows = inputs.c + first * outCount
@@ -62,6 +72,26 @@ public struct Linear: Sendable {
                          Int32(inCount), inputs.b, Int32(inCount), 1, rows, Int32(outCount))
                 if relu { for i in 0..<((last - first) * outCount) { rows[i] = max(rows[i], 0) } }
             }
+        }
+    }
+
+    /// Output features `outputs` of every image (c already holds the bias): a matrix-vector product
+    /// at batch 1 (OpenBLAS 0.3.21's sgemm packs the whole matrix for a 1-row product: 2 GFLOP/s
+    /// on the classifier), else one product with those rows of the weights.
+    private static func multiplyOutputs(_ operands: GemmOperands, batch: Int, inCount: Int, outCount: Int,
+                                        outputs: Range<Int>, relu: Bool) {
+        guard !outputs.isEmpty else { return }
+        let weights = operands.b + outputs.lowerBound * inCount, c = operands.c + outputs.lowerBound
+        if batch == 1 {
+            wp_sgemv(Int32(outputs.count), Int32(inCount), weights, Int32(inCount), operands.a, 1, c)
+        } else {
+            wp_sgemm(1, Int32(batch), Int32(outputs.count), Int32(inCount), 1, operands.a, Int32(inCount), weights,
+                     Int32(inCount), 1, c, Int32(outCount))
+        }
+        guard relu else { return }
+        for image in 0..<batch {
+            let row = c + image * outCount
+            for i in 0..<outputs.count { row[i] = max(row[i], 0) }
         }
     }
 

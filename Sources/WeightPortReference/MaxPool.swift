@@ -32,16 +32,25 @@ public struct MaxPool: Sendable {
         ChannelLoop.run(x.batch * x.channels, minimumWork: outH * outW * k * k) { plane in
             let input = pointers.source + plane * h * w
             var out = pointers.matrix + plane * outH * outW
-            for oy in 0..<outH {
-                let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
-                for ox in 0..<outW {
-                    let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
-                    var best = -Float.infinity
+            // Separable: each output row's window rows are first reduced column by column into
+            // `rowMax` (a loop over whole rows, which vectorises), then each output takes the max of
+            // its k columns there. The same values are compared, so the result is the same.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: w) { rowMax in
+                guard let rowMax = rowMax.baseAddress else { return }
+                for oy in 0..<outH {
+                    let y0 = max(oy * s - p, 0), y1 = min(oy * s - p + k, h)
+                    rowMax.update(repeating: -Float.infinity, count: w)
                     for y in y0..<max(y0, y1) {
-                        for xx in x0..<max(x0, x1) { best = max(best, input[y * w + xx]) }
+                        let row = input + y * w
+                        for xx in 0..<w { rowMax[xx] = max(rowMax[xx], row[xx]) }
                     }
-                    out.pointee = best
-                    out += 1
+                    for ox in 0..<outW {
+                        let x0 = max(ox * s - p, 0), x1 = min(ox * s - p + k, w)
+                        var best = -Float.infinity
+                        for xx in x0..<max(x0, x1) { best = max(best, rowMax[xx]) }
+                        out.pointee = best
+                        out += 1
+                    }
                 }
             }
         }

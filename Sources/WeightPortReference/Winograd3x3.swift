@@ -6,8 +6,9 @@ import WeightPortCore
 /// where im2col's product needs 36·out·in. The transforms are cheap additions; the weights' `U` is
 /// computed at every call into pooled scratch rather than kept: it is 16/9 the size of the 3×3
 /// weights (R-50-FPN: ~98 MB more, resident for the model's lifetime), while transforming costs a
-/// few additions per weight against the conv's `2·tiles` multiply-adds per weight. Bias, residual
-/// and ReLU are applied in the output transform, which visits every output anyway.
+/// few additions per weight against the conv's `2·tiles` multiply-adds per weight. On maps of
+/// fewer than `cachedBelowTiles` tiles that ratio is poor, and `U` is kept (`WinogradWeightCache`).
+/// Bias, residual and ReLU are applied in the output transform, which visits every output anyway.
 ///
 /// Tiles are taken in bands of whole tile rows (across the images of a batch, so a head's 100 small
 /// RoIs make one wide product) sized so the two scratch matrices stay within `scratchLimit` floats.
@@ -19,6 +20,16 @@ struct Winograd3x3: Sendable {
     let padding: Int
     /// `[out, in, 3, 3]` row-major (the conv's own array, shared, not copied).
     let weights: [Float]
+    /// The transformed weights, kept once the conv runs on fewer than `cachedBelowTiles` tiles.
+    let cache = WinogradWeightCache()
+
+    /// Tiles (over the whole batch) below which the transformed weights are kept across calls
+    /// rather than recomputed: only on such small maps is the transform a large share of the conv.
+    /// ResNet-50 at 224 keeps res4's (49 tiles, 5 convs, 20 MiB; res3's 196 tiles would add 3 MiB
+    /// and measured no faster). R-50-FPN's smallest Winograd maps (res5 at 800×800, 169 tiles) stay
+    /// per call, so the detectors keep no more memory than before. Measurements: README ("The
+    /// forward pass against the machine's sgemm").
+    static let cachedBelowTiles = 64
 
     init(inChannels: Int, outChannels: Int, padding: Int, weights: [Float]) {
         self.inChannels = inChannels
@@ -103,8 +114,13 @@ struct Winograd3x3: Sendable {
         let rowsPerBand = bandRows(tileColumns: grid.columns, totalRows: totalRows, scratchLimit: scratchLimit)
         let capacity = rowsPerBand * grid.columns
         let inputScratch = pool.take(16 * inChannels * capacity), productScratch = pool.take(16 * outChannels * capacity)
-        let kernels = pool.take(16 * outChannels * inChannels)
-        transformWeights(into: kernels.pointer)
+        let kernels: FloatBuffer
+        if totalRows * grid.columns < Self.cachedBelowTiles {
+            kernels = cache.weights(count: 16 * outChannels * inChannels) { transformWeights(into: $0) }
+        } else {
+            kernels = pool.take(16 * outChannels * inChannels)
+            transformWeights(into: kernels.pointer)
+        }
         let transform = WinogradTiles(padding: padding, tileRows: grid.rows, tileColumns: grid.columns)
         var first = 0
         while first < totalRows {

@@ -85,6 +85,40 @@ final class ReferenceOpTests: XCTestCase {
         XCTAssertEqual(residualMap.values(), residual, "a residual not handed over must stay untouched")
     }
 
+    /// Bias, residual and ReLU are applied by each part of a split product to its own block
+    /// (`BlockEpilogue`), and the 7×7 stem's bands alternate between the cores: every variant
+    /// against the naive loop, at the same 1e-5.
+    func testEpilogueOnSplitProductsAndCoreBands() {
+        let cases = [
+            ConvCase(shape: [1, 8, 19, 27], out: 6, kernel: 1, bias: true),  // split by columns
+            ConvCase(shape: [1, 8, 5, 5], out: 70, kernel: 1, bias: true),  // split by rows
+            ConvCase(shape: [2, 8, 7, 9], out: 40, kernel: 3, stride: 2, padding: 1, bias: true),  // image per core
+            // Stem-like: k = 147 and 60 columns a row give bands of 14 rows (840 columns), 5 bands.
+            ConvCase(shape: [1, 3, 120, 120], out: 16, kernel: 7, stride: 2, padding: 3, bias: true),
+        ]
+        for (index, c) in cases.enumerated() {
+            for (residual, reuse, relu) in [(false, false, true), (true, false, true), (true, true, false)] {
+                let seed = UInt64(700 + 10 * index)
+                let x = NaiveOps.random(c.shape.reduce(1, *), seed: seed)
+                let weights = NaiveOps.random(c.out * c.shape[1] * c.kernel * c.kernel, seed: seed + 1)
+                let bias = NaiveOps.random(c.out, seed: seed + 2)
+                let conv = Convolution(inChannels: c.shape[1], outChannels: c.out, kernel: c.kernel, stride: c.stride,
+                                       padding: c.padding, weights: weights, bias: bias)
+                var (expected, shape) = NaiveOps.conv(x, c.shape, weight: weights, bias: bias, out: c.out,
+                                                      kernel: c.kernel, stride: c.stride, padding: c.padding,
+                                                      dilation: 1, groups: 1)
+                let added = NaiveOps.random(expected.count, seed: seed + 3)
+                if residual { expected = zip(expected, added).map(+) }
+                if relu { expected = expected.map { max($0, 0) } }
+                let result = conv.apply(FeatureMap(values: x, shape: c.shape), pool: BufferPool(),
+                                        residual: residual ? FeatureMap(values: added, shape: shape) : nil,
+                                        reuseResidual: reuse, relu: relu)
+                XCTAssertEqual(result.shape, shape)
+                assertClose(result.values(), expected, "\(c) residual \(residual) reuse \(reuse) relu \(relu)")
+            }
+        }
+    }
+
     func testMaxPoolBothRoundings() {
         for (size, seed) in [([1, 2, 35, 27], UInt64(400)), ([2, 3, 8, 9], 410), ([1, 1, 7, 6], 420)] {
             let x = NaiveOps.random(size.reduce(1, *), seed: seed), map = FeatureMap(values: x, shape: size)
@@ -159,6 +193,27 @@ final class ReferenceOpTests: XCTestCase {
         }
         XCTAssertEqual(logits.shape, [2, 5, 1, 1])
         assertClose(logits.values(), expected)
+    }
+
+    /// Small batches split the outputs over the cores instead of the images (batch 1 through
+    /// sgemv): each part against the naive loop, at the same 1e-5, with and without ReLU.
+    func testLinearSplitByOutputsAtSmallBatches() {
+        let (inputs, outputs) = (70, 301)
+        let weight = NaiveOps.random(outputs * inputs, seed: 910), bias = NaiveOps.random(outputs, seed: 911)
+        let linear = Linear(inFeatures: inputs, outFeatures: outputs, weight: weight, bias: bias)
+        for (batch, relu) in [(1, false), (1, true), (3, true)] {
+            let x = NaiveOps.random(batch * inputs, seed: 912 + UInt64(batch))
+            let result = linear.apply(FeatureMap(values: x, shape: [batch, inputs, 1, 1]), pool: BufferPool(), relu: relu)
+            var expected: [Float] = []
+            for b in 0..<batch {
+                for o in 0..<outputs {
+                    let sum = (0..<inputs).reduce(Double(bias[o])) { $0 + Double(weight[o * inputs + $1] * x[b * inputs + $1]) }
+                    expected.append(relu ? max(Float(sum), 0) : Float(sum))
+                }
+            }
+            XCTAssertEqual(result.shape, [batch, outputs, 1, 1])
+            assertClose(result.values(), expected, "batch \(batch), relu \(relu)")
+        }
     }
 
     func testBufferPoolRecyclesOnlyReleasedBuffers() {

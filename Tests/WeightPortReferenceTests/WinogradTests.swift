@@ -64,4 +64,31 @@ final class WinogradTests: XCTestCase {
         check(Case(shape: [2, 16, 13, 12], out: 16), seed: 80, residual: true, reuse: true, relu: true)
         check(Case(shape: [1, 16, 16, 17], out: 4), seed: 90, relu: true)
     }
+
+    /// Below `Winograd3x3.cachedBelowTiles` the transformed weights are kept after the first call:
+    /// the second and third calls (other inputs, then with residual and ReLU) read the kept copy
+    /// and must still match the naive loop at the same 1e-5.
+    func testSmallMapsKeepTheTransformedWeights() {
+        let shape = [1, 32, 14, 14], out = 24  // 49 tiles: Winograd, and kept
+        let weights = NaiveOps.random(out * 32 * 9, seed: 100), bias = NaiveOps.random(out, seed: 101)
+        let conv = Convolution(inChannels: 32, outChannels: out, kernel: 3, padding: 1, weights: weights, bias: bias)
+        XCTAssertLessThan(49, Winograd3x3.cachedBelowTiles)
+        XCTAssertEqual(conv.winograd?.cache.heldFloats, 0, "nothing kept before the first call")
+        for (call, seed) in [UInt64(102), 103, 104].enumerated() {
+            let x = NaiveOps.random(shape.reduce(1, *), seed: seed)
+            var (expected, outShape) = NaiveOps.conv(x, shape, weight: weights, bias: bias, out: out, kernel: 3, stride: 1,
+                                                     padding: 1, dilation: 1, groups: 1)
+            let withResidual = call == 2
+            let added = NaiveOps.random(expected.count, seed: seed + 10)
+            if withResidual { expected = zip(expected, added).map { max($0 + $1, 0) } }
+            let result = conv.apply(FeatureMap(values: x, shape: shape), pool: BufferPool(),
+                                    residual: withResidual ? FeatureMap(values: added, shape: outShape) : nil,
+                                    relu: withResidual)
+            XCTAssertEqual(result.shape, outShape)
+            let report = Parity.compare(name: "call \(call)", actual: result.values(), shape: [expected.count],
+                                        expected: expected, expectedShape: [expected.count], tolerance: tolerance)
+            XCTAssertTrue(report.passes, report.description)
+            XCTAssertEqual(conv.winograd?.cache.heldFloats, 16 * out * 32, "kept after call \(call)")
+        }
+    }
 }

@@ -16,4 +16,13 @@ int wp_crc32_fold_available(void);
 /// per step with carry-less multiplication; about ten times the table method. Call only when
 /// `wp_crc32_fold_available()` returns 1.
 unsigned int wp_crc32_fold(unsigned int state, const void *p, long n);
+
+/// One iteration of a `wp_pool_run` loop.
+typedef void (*wp_pool_body)(void *context, long index);
+
+/// Calls body(context, i) for every i in [0, count) on the calling thread and the pool's helper
+/// threads (one per further CPU, started on first use, spinning ~200 µs after each job before they
+/// sleep), and returns when all are done: 0. Returns -1 without calling anything when the pool is
+/// busy (a nested or concurrent loop), has no helpers, or count < 2; the caller runs the loop itself.
+int wp_pool_run(long count, wp_pool_body body, void *context);
 #endif

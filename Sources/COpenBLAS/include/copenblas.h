@@ -16,4 +16,10 @@ const char *wp_blas_error(void);
 /// `wp_blas_load()` must have succeeded.
 void wp_sgemm(int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
+
+/// Row-major single-precision y = A·x + beta·y for the `m × n` matrix A (`lda` floats per row),
+/// unit strides. Uses `cblas_sgemv` when the library has it (OpenBLAS 0.3.21's sgemm has no
+/// matrix-vector path: a 1-row product packs the whole matrix first), else `wp_sgemm`.
+/// `wp_blas_load()` must have succeeded.
+void wp_sgemv(int m, int n, const float *a, int lda, const float *x, float beta, float *y);
 #endif
