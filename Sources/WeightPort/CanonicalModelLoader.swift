@@ -30,8 +30,11 @@ public enum CanonicalModelLoader {
     /// `load`, asking for the catalog only once the file is parsed (it may still be loading).
     public static func load(path: String, options: Options, catalog: () throws -> MappingCatalog,
                             prefault: WeightFileLoader.Prefault) throws -> CanonicalModel {
-        let file = try WeightFileLoader.load(path: path, prefault: prefault)
+        let (file, bytes) = try WeightFileLoader.loadMapped(path: path, prefault: prefault)
         let catalog = try catalog()
+        // Only now: while the tables were still being parsed on the other core, a prefault there
+        // delayed them, and the tables stand between the parsed file and everything after it.
+        if prefault == .afterParsing { bytes.prefaultInBackground() }
         return try FileError.attributing(to: path) {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)

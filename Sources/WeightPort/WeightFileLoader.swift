@@ -19,12 +19,18 @@ public enum WeightFileLoader {
 
     /// Reads the file at `path`. Every failure comes back as a `FileError` naming the file.
     public static func load(path: String, prefault: Prefault = .lazily) throws(FileError) -> WeightFile {
+        let (file, bytes) = try loadMapped(path: path, prefault: prefault)
+        if prefault == .afterParsing { bytes.prefaultInBackground() }
+        return file
+    }
+
+    /// `load`, also returning the map, and leaving `.afterParsing`'s prefault to the caller (who
+    /// may have more urgent work for the other core first).
+    static func loadMapped(path: String, prefault: Prefault) throws(FileError) -> (WeightFile, ByteRegion) {
         do {
             let bytes = try MappedFile.map(path: path, prefault: prefault == .upFront)
             let format = try FormatDetector.detect(bytes)
-            let file = try read(format: format, bytes: bytes, path: path)
-            if prefault == .afterParsing { bytes.prefaultInBackground() }
-            return file
+            return (try read(format: format, bytes: bytes, path: path), bytes)
         } catch let error as FileError {
             throw error
         } catch let error as Diagnostic {
