@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Two weightport binaries converting the same 254 MB Detectron pickle, against the write floor,
+with nothing else in the rounds (issue #14).
+
+convert_speed.py runs the Python references in the same rounds as weightport and the floor; their
+2-3 s of writing 250 MB disturb the next floor (a `.pth` round once measured the floor at 0.079 s,
+best 0.041). Here each round is: binary A and binary B (alternating which goes first), with
+`floor write` before them, each after a `sync`, under SCHED_FIFO when WP_BENCH_FIFO=1; for `.h5` also
+`floor hash`, the SHA-256 a bundle records. Prints each binary's median and best, and the medians'
+ratios to the floors. Give the same binary twice to measure one build.
+
+usage: python bench/convert_pairs.py A B [--formats safetensors,pth,pkl,h5] [--rounds 9]
+"""
+import argparse
+import statistics
+import sys
+
+import convert_speed
+import floor
+import make_checkpoints
+import measure
+
+OUT = make_checkpoints.OUT
+
+
+def remove(path):
+    measure.fresh(path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("a")
+    parser.add_argument("b")
+    parser.add_argument("--formats", default="safetensors,pth,pkl,h5")
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+    make_checkpoints.main()
+    floor.build()
+    source = convert_speed.detectron_pickle(args.a)
+    print(f"convert {source.stat().st_size / 1e6:.0f} MB Detectron pickle, {args.rounds} rounds per format; "
+          f"load average {measure.load_average()}", flush=True)
+    floor_path = OUT / "floor.bin"
+    for fmt in args.formats.split(","):
+        output = OUT / f"pairs.{fmt}"
+        times = {args.a: [], args.b: []}
+        floors, hashes = [], []
+        for round_index in range(args.rounds):
+            # The floors first: right after a bundle conversion's output was removed, the write
+            # floor measured 0.09-0.45 s instead of 0.04 (the file system still busy with it).
+            floors.append(floor.run("write", source, floor_path)[1])
+            remove(floor_path)
+            if fmt == "h5":
+                hashes.append(floor.run("hash", source)[1])
+            order = [args.a, args.b] if round_index % 2 == 0 else [args.b, args.a]
+            for binary in order:
+                remove(output)
+                elapsed, _, code = measure.run([binary, "convert", source, "-o", output])
+                if code != 0:
+                    raise SystemExit(f"{binary} failed converting to {fmt}")
+                times[binary].append(elapsed)
+            remove(output)
+        write_floor = statistics.median(floors)
+        for label, binary in (("A", args.a), ("B", args.b)):
+            median = statistics.median(times[binary])
+            line = (f"  {fmt:<12}{label} {median * 1e3:7.1f} ms (best {min(times[binary]) * 1e3:6.1f}) = "
+                    f"{median / write_floor:.2f}x the write floor ({write_floor * 1e3:.1f} ms)")
+            if hashes:
+                line += f", {median / statistics.median(hashes):.2f}x the SHA-256 ({statistics.median(hashes) * 1e3:.1f} ms)"
+            print(line, flush=True)
+    print(f"  load average after: {measure.load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
