@@ -22,10 +22,10 @@ public enum HDF5AttributeValue: Sendable, Equatable {
 /// module's lock, so an `HDF5File` may be used from any thread; calls from several threads at
 /// once are safe but run one after another.
 public final class HDF5File: @unchecked Sendable {
-    // @unchecked: `file` is only touched under HDF5Library's lock.
+    // @unchecked: `file` and `placed` are only touched under HDF5Library's lock.
     private var file: wp_hid_t
     public let path: String
-    /// Uncompressed datasets' bytes, written after libhdf5 has closed the file.
+    /// Uncompressed datasets' bytes, which libhdf5 only placed: `writePlacedData` writes them.
     private var placed = HDF5PlacedData()
 
     private init(file: wp_hid_t, path: String) {
@@ -111,8 +111,10 @@ public final class HDF5File: @unchecked Sendable {
     /// descriptor of this process's own: libhdf5 never touches that space, so this may run
     /// while the file is open). `close` writes any left.
     public func writePlacedData() throws {
-        let pending = placed
-        placed = HDF5PlacedData()
+        let pending = try HDF5Library.locked { () -> HDF5PlacedData in
+            defer { placed = HDF5PlacedData() }
+            return placed
+        }
         try pending.write(into: path)
     }
 
