@@ -87,6 +87,7 @@
     X(H5Tset_fields) \
     X(H5Tset_size) \
     X(H5check_version) \
+    X(H5dont_atexit) \
     X(H5free_memory) \
     X(H5get_libversion) \
     X(H5open) \

@@ -71,6 +71,7 @@
 #define H5Tset_fields (wp_h5_api.H5Tset_fields)
 #define H5Tset_size (wp_h5_api.H5Tset_size)
 #define H5check_version (wp_h5_api.H5check_version)
+#define H5dont_atexit (wp_h5_api.H5dont_atexit)
 #define H5free_memory (wp_h5_api.H5free_memory)
 #define H5get_libversion (wp_h5_api.H5get_libversion)
 #define H5open (wp_h5_api.H5open)

@@ -32,6 +32,14 @@ static void load(void) {
     WP_H5_FUNCTIONS(WP_H5_RESOLVE)
     WP_H5_VARIABLES(WP_H5_RESOLVE)
 #undef WP_H5_RESOLVE
+    // Before any call that initialises the library: its exit handler closes every file still
+    // open, and a file whose close failed (a full disk) made that handler crash the process
+    // after the error had been reported (SIGSEGV in H5F__close_cb). Every file WeightPort opens
+    // is closed, or its temporary removed, before the process exits.
+    if (wp_h5_api.H5dont_atexit() < 0) {
+        snprintf(load_error, sizeof load_error, "libhdf5 refused H5dont_atexit");
+        return;
+    }
     unsigned major = 0, minor = 0, release = 0;
     if (wp_h5_api.H5get_libversion(&major, &minor, &release) < 0 || major != H5_VERS_MAJOR || minor != H5_VERS_MINOR) {
         snprintf(load_error, sizeof load_error, "the loaded libhdf5 is %u.%u.%u; WeightPort was built for %d.%d",
