@@ -30,6 +30,12 @@ public enum BundleWriter {
         // a file that appeared meanwhile hold for bundles too.
         let publisher = AtomicPublisher(destination: path, overwrite: overwrite)
         let temporary = publisher.temporaryPath
+        // Created here first so that a missing or unwritable folder reads like every other
+        // writer's error ("cannot write: No such file or directory"), not as libhdf5's account
+        // of the temporary file it could not open.
+        let probe = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard probe >= 0 else { throw FileAccessError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        close(probe)
         do {
             let file = try HDF5File.create(path: temporary)
             // Data plus generous room for each dataset's header and attributes; compressed data

@@ -2,12 +2,13 @@ import Foundation
 import WeightPortTestSupport
 import XCTest
 
-/// A write that fails part-way (here the file-size limit, `ulimit -f`, as a full disk would) ends
-/// every output format with one line and exit status 1, and leaves no file behind.
+/// An output that cannot be written ends every format with one line naming it, exit status 1, and
+/// no file left behind: a write cut short (the file-size limit, `ulimit -f`, as a full disk would)
+/// and a folder that does not exist.
 ///
-/// A bundle used to crash *after* reporting it: libhdf5's exit handler tried again to close the
-/// file whose close had failed (SIGSEGV in H5F__close_cb).
-final class OutputLimitTests: XCTestCase {
+/// A bundle used to crash *after* reporting a cut-short write: libhdf5's exit handler tried again
+/// to close the file whose close had failed (SIGSEGV in H5F__close_cb).
+final class OutputFailureTests: XCTestCase {
     /// Runs the CLI through /bin/sh with SIGXFSZ ignored (so a write past the limit fails with
     /// EFBIG instead of killing the process) and the file size limited to `blocks` × 512 bytes.
     private func runLimited(_ arguments: [String], blocks: Int) throws -> (status: Int32, signalled: Bool, stderr: String) {
@@ -40,5 +41,20 @@ final class OutputLimitTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains("File too large"), result.stderr)
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [], "\(command) \(name) left a file")
         }
+    }
+
+    /// The bundle writer's error used to be libhdf5's account of the temporary file it could not
+    /// create; now it reads as the other writers' does.
+    func testMissingFolderIsTheSameLineForEveryFormat() throws {
+        let source = Fixtures.path("demo/model_final.pkl")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wp-missing-\(UUID().uuidString)").path
+        for (command, name) in [("convert", "x.h5"), ("export", "x.h5"), ("convert", "x.safetensors"), ("convert", "x.pth"),
+                                ("convert", "x.pkl")] {
+            let output = folder + "/" + name
+            let result = try CLIRunner.run([command, source, "-o", output])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertEqual(result.stderr, "weightport: \(output): cannot write: No such file or directory\n", "\(command) \(name)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder))
     }
 }
