@@ -60,37 +60,55 @@ public struct DepthwiseConvolution: Sendable {
                                         into: out, bias: b, relu: relu)
                     return
                 }
-                for oy in 0..<outH {
-                    let y0 = oy * s - p
-                    let row = out + oy * outW
-                    row.update(repeating: 0, count: outW)
-                    // Tap by tap over the whole output row (vectorisable for stride 1): every output
-                    // still sums its in-image taps in (ky, kx) order.
-                    for ky in max(0, -y0)..<max(max(0, -y0), min(k, h - y0)) {
-                        let line = input + (y0 + ky) * w
-                        for kx in 0..<k {
-                            // Output columns whose input column ox·s − p + kx lies in [0, w).
-                            let first = max(0, (p - kx + s - 1) / s)
-                            let end = min(outW, (w - 1 + p - kx) >= 0 ? (w - 1 + p - kx) / s + 1 : 0)
-                            guard first < end else { continue }
-                            let tap = filter[ky * k + kx]
-                            let source = line + first * s - p + kx
-                            if s == 1 {
-                                Self.accumulate(row + first, tap: tap, source, count: end - first)
-                            } else {
-                                for ox in 0..<(end - first) { row[first + ox] += tap * source[ox * s] }
-                            }
-                        }
-                    }
-                    if relu {
-                        for ox in 0..<outW { row[ox] = max(row[ox] + b, 0) }
-                    } else if b != 0 {
-                        for ox in 0..<outW { row[ox] += b }
-                    }
-                }
+                Self.planeStrided(input, height: h, width: w, kernel: k, stride: s, padding: p, filter: filter,
+                                  into: out, outHeight: outH, outWidth: outW, bias: b, relu: relu)
             }
         }
         return output
+    }
+
+    /// Stride above 1: the plane's columns are first split by phase (column mod stride), so that
+    /// every tap reads a contiguous run and is accumulated 8 wide, where it read every s-th value
+    /// one by one (0.56 ms against PyTorch's 0.23 on 120×56×56, 3×3, stride 2). Each output still
+    /// sums its in-image taps in (ky, kx) order, so the values are unchanged.
+    private static func planeStrided(_ input: UnsafeMutablePointer<Float>, height h: Int, width w: Int, kernel k: Int,
+                                     stride s: Int, padding p: Int, filter: UnsafePointer<Float>,
+                                     into out: UnsafeMutablePointer<Float>, outHeight outH: Int, outWidth outW: Int,
+                                     bias: Float, relu: Bool) {
+        let phaseWidth = (w + s - 1) / s
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: s * h * phaseWidth) { buffer in
+            guard let phases = buffer.baseAddress else { return }
+            for r in 0..<s {
+                for y in 0..<h {
+                    let line = input + y * w, phase = phases + (r * h + y) * phaseWidth
+                    var x = r, i = 0
+                    while x < w { phase[i] = line[x]; x += s; i += 1 }
+                }
+            }
+            for oy in 0..<outH {
+                let y0 = oy * s - p
+                let row = out + oy * outW
+                row.update(repeating: 0, count: outW)
+                for ky in max(0, -y0)..<max(max(0, -y0), min(k, h - y0)) {
+                    for kx in 0..<k {
+                        // Output columns whose input column ox·s − p + kx lies in [0, w).
+                        let first = max(0, (p - kx + s - 1) / s)
+                        let end = min(outW, (w - 1 + p - kx) >= 0 ? (w - 1 + p - kx) / s + 1 : 0)
+                        guard first < end else { continue }
+                        // ox·s + (kx − p) = (ox + q)·s + r: phase r, position ox + q.
+                        let shift = kx - p
+                        let r = ((shift % s) + s) % s, q = (shift - r) / s
+                        let source = phases + (r * h + y0 + ky) * phaseWidth + first + q
+                        accumulate(row + first, tap: filter[ky * k + kx], source, count: end - first)
+                    }
+                }
+                if relu {
+                    for ox in 0..<outW { row[ox] = max(row[ox] + bias, 0) }
+                } else if bias != 0 {
+                    for ox in 0..<outW { row[ox] += bias }
+                }
+            }
+        }
     }
 
     /// One stride-1 output plane through a zero-padded copy of its input: each tap is then one

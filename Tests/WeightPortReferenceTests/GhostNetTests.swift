@@ -160,6 +160,42 @@ final class GhostNetTests: XCTestCase {
                        [1, 1, 0, 0], "a kernel larger than the padded map gives an empty map (PyTorch raises) instead of trapping")
     }
 
+    /// The strided path (columns split by phase) against the definition written out directly:
+    /// every output sums its in-image taps in (ky, kx) order, exactly as the kernel does, so the
+    /// values must be bit-identical (tolerance 0) — strides 2 and 3, kernels 3 and 5, padding 0–2,
+    /// odd and even widths, a map narrower than the kernel.
+    func testStridedDepthwiseEqualsTheDefinitionBitForBit() {
+        for (shape, kernel, stride, padding) in [([1, 3, 9, 7], 3, 2, 1), ([1, 2, 11, 10], 5, 2, 2), ([1, 2, 8, 13], 3, 3, 1),
+                                                 ([1, 1, 7, 6], 5, 3, 0), ([1, 2, 4, 2], 5, 2, 2), ([2, 3, 6, 9], 3, 2, 0)] {
+            let (channels, h, w) = (shape[1], shape[2], shape[3])
+            let x = NaiveOps.random(shape.reduce(1, *), seed: 2000), weights = NaiveOps.random(channels * kernel * kernel, seed: 2001)
+            let bias = NaiveOps.random(channels, seed: 2002)
+            let depthwise = DepthwiseConvolution(channels: channels, kernel: kernel, stride: stride, padding: padding,
+                                                 weights: weights, bias: bias)!
+            let result = depthwise.apply(FeatureMap(values: x, shape: shape), pool: BufferPool(), relu: false)
+            let (outH, outW) = (depthwise.outputSize(h), depthwise.outputSize(w))
+            var expected: [Float] = []
+            for n in 0..<shape[0] {
+                for c in 0..<channels {
+                    for oy in 0..<outH {
+                        for ox in 0..<outW {
+                            var sum: Float = 0
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let y = oy * stride - padding + ky, xx = ox * stride - padding + kx
+                                    guard y >= 0, y < h, xx >= 0, xx < w else { continue }
+                                    sum += weights[(c * kernel + ky) * kernel + kx] * x[((n * channels + c) * h + y) * w + xx]
+                                }
+                            }
+                            expected.append(sum + bias[c])
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(result.values().map(\.bitPattern), expected.map(\.bitPattern), "\(shape) k\(kernel) s\(stride) p\(padding)")
+        }
+    }
+
     func testHardSigmoid() {
         XCTAssertEqual(SqueezeExcite.hardSigmoid(-3), 0)
         XCTAssertEqual(SqueezeExcite.hardSigmoid(-4), 0)
