@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Dataset bytes whose space libhdf5 has allocated but not written (`wp_h5_write_dataset`'s
-/// `placed`), written by this process after the file is closed.
+/// `placed`), written by this process through a descriptor of its own (`HDF5File.writePlacedData`).
 ///
 /// Why not let libhdf5 write them: it hands the kernel one `pwrite` per dataset, and writes of
 /// tens of MB into the page cache stall on this kind of machine (see `AtomicFileWriter`); a
@@ -15,13 +15,11 @@ struct HDF5PlacedData {
     private var regions: [(offset: UInt64, bytes: ByteRegion)] = []
     static let piece = 1 << 20
 
-    var isEmpty: Bool { regions.isEmpty }
-
     mutating func append(offset: UInt64, bytes: ByteRegion) {
         regions.append((offset, bytes))
     }
 
-    /// Writes every region at its offset in the closed file at `path`, in file order.
+    /// Writes every region at its offset in the file at `path`, in file order.
     func write(into path: String) throws {
         guard !regions.isEmpty else { return }
         let descriptor = open(path, O_WRONLY | O_CLOEXEC)

@@ -3,7 +3,7 @@ import CKernels
 /// RoIAlign through a channels-last copy of the map (`wp_roialign_channels_last`): every sample's
 /// four taps are then four vector loads across the channels instead of four scalar loads per
 /// channel plane. Values are bit-identical to the plane-by-plane kernel (same operations in the
-/// same order per channel, no fused multiply-add; `RoIAlignTests` compares both).
+/// same order per channel, no fused multiply-add; `RoIAlignChannelsLastTests` compares both).
 ///
 /// Why: a box head pools 1000 boxes × 256 channels × 49 bins × 4 samples; plane by plane that
 /// took ~155 ms of a 309 ms box head (`wpbench headops`, SCHED_FIFO), half the head's time for

@@ -16,12 +16,8 @@ enum EarlyBuiltInTables {
     /// tables: not with `--mappings` or `$WEIGHTPORT_MAPPINGS`, whose tables replace them.
     static func startIfConverting(_ arguments: [String] = CommandLine.arguments,
                                   environment: [String: String] = ProcessInfo.processInfo.environment) {
-        if wouldStart(arguments, environment: environment) { _ = shared }
-    }
-
-    /// Whether `startIfConverting` starts the parsing for this command line.
-    static func wouldStart(_ arguments: [String], environment: [String: String]) -> Bool {
-        guard arguments.dropFirst().first == "convert", (environment["WEIGHTPORT_MAPPINGS"] ?? "").isEmpty else { return false }
-        return !arguments.contains { $0 == "--mappings" || $0.hasPrefix("--mappings=") }
+        guard arguments.dropFirst().first == "convert", (environment["WEIGHTPORT_MAPPINGS"] ?? "").isEmpty,
+              !arguments.contains(where: { $0 == "--mappings" || $0.hasPrefix("--mappings=") }) else { return }
+        _ = shared
     }
 }
