@@ -34,7 +34,11 @@ public enum CanonicalModelLoader {
         let catalog = try catalog()
         // Only now: while the tables were still being parsed on the other core, a prefault there
         // delayed them, and the tables stand between the parsed file and everything after it.
-        if prefault == .afterParsing { bytes.prefaultInBackground() }
+        if prefault == .afterParsing {
+            bytes.prefaultInBackground()
+            // A conversion writes each tensor once: its pages can go as soon as they are written.
+            bytes.releasesWrittenPages = true
+        }
         return try FileError.attributing(to: path) {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)

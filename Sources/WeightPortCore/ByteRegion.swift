@@ -64,6 +64,23 @@ public struct ByteRegion: @unchecked Sendable {
         Thread.detachNewThread { wp_prefault(self.base, self.count) }
     }
 
+    /// Whether writers drop this map's pages behind them (`releaseWrittenPages()`): set by a
+    /// caller that reads each byte once, such as a conversion, for the whole map. Unmapping a
+    /// prefaulted 254 MB map took 7.5–9 ms here, after the last byte was written; dropped as the
+    /// write goes, the pages cost that time on the other core. A dropped page reads back from the
+    /// page cache if touched again. No effect on regions that are not file maps.
+    public var releasesWrittenPages: Bool {
+        get { (owner as? FileBackedMemory)?.releasesWrittenPages ?? false }
+        nonmutating set { (owner as? FileBackedMemory)?.releasesWrittenPages = newValue }
+    }
+
+    /// Called by a writer once the region's bytes are written: drops its pages on a background
+    /// thread when the map `releasesWrittenPages`; otherwise nothing.
+    public func releaseWrittenPages() {
+        guard let file = owner as? FileBackedMemory, file.releasesWrittenPages else { return }
+        file.release(base, count)
+    }
+
     /// Where the bytes lie in a file, when the region is a slice of a mapped file: writers then
     /// copy them file-to-file inside the kernel instead of through this process's memory.
     public var fileOrigin: FileOrigin? {
@@ -82,6 +99,10 @@ public struct FileOrigin: Sendable, Equatable {
 protocol FileBackedMemory: AnyObject {
     var descriptor: Int32 { get }
     var address: UnsafeMutableRawPointer { get }
+    /// See `ByteRegion.releasesWrittenPages`.
+    var releasesWrittenPages: Bool { get set }
+    /// Queues the whole pages of [base, base + count) to be dropped on a background thread.
+    func release(_ base: UnsafeRawPointer, _ count: Int)
 }
 
 /// Heap storage owned by a `ByteRegion`; 64-byte aligned so SIMD loads are never split.

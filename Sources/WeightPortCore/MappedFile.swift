@@ -1,3 +1,5 @@
+import CSystem
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,17 +39,35 @@ public enum MappedFile {
         return ByteRegion(owner: owner, base: UnsafeRawPointer(mapped), count: length)
     }
 
+    /// Returns once every page queued by `ByteRegion.releaseWrittenPages()` is dropped (unmapping
+    /// waits for this by itself; tests look at the pages after it).
+    public static func waitForReleasedPages() {
+        wp_release_pages_drain()
+    }
+
     /// The map, and the file kept open beside it so its slices can name their file offsets.
     private final class Mapping: FileBackedMemory {
         let address: UnsafeMutableRawPointer
         let length: Int
         let descriptor: Int32
+        let readOnce = Atomic<Bool>(false)
+        /// Set once any page was queued for release, so that unmapping waits for the queue.
+        let released = Atomic<Bool>(false)
         init(address: UnsafeMutableRawPointer, length: Int, descriptor: Int32) {
             self.address = address
             self.length = length
             self.descriptor = descriptor
         }
+        var releasesWrittenPages: Bool {
+            get { readOnce.load(ordering: .relaxed) }
+            set { readOnce.store(newValue, ordering: .relaxed) }
+        }
+        func release(_ base: UnsafeRawPointer, _ count: Int) {
+            released.store(true, ordering: .relaxed)
+            wp_release_pages(base, count)
+        }
         deinit {
+            if released.load(ordering: .relaxed) { wp_release_pages_drain() }
             munmap(address, length)
             if descriptor >= 0 { close(descriptor) }
         }

@@ -143,6 +143,7 @@ public final class AtomicFileWriter {
         guard let origin = region.fileOrigin, region.count >= AtomicFileWriter.bufferCapacity, !kernelCopyUnavailable,
               (origin.offset - (bytesWritten)) % AtomicFileWriter.page == 0 else {
             try withExtendedLifetime(region) { () throws(WriterError) in try write(region.bytes) }
+            region.releaseWrittenPages()
             return
         }
         try checkOpen()

@@ -23,6 +23,15 @@ int wp_copy_is_offloaded(int fd);
 /// if needed: madvise(MADV_POPULATE_READ) where the kernel has it (5.14+), else one read per page.
 void wp_prefault(const void *address, size_t length);
 
+/// Queues the whole pages inside [address, address + length) of a private read-only file map to
+/// be dropped (MADV_DONTNEED) on a background thread; a later read of them faults them back in
+/// from the page cache. Returns at once (page_release.c).
+void wp_release_pages(const void *address, size_t length);
+
+/// Waits until every queued release is done. Call before unmapping a map that had pages queued:
+/// a release still pending could otherwise drop pages of a later map at the same address.
+void wp_release_pages_drain(void);
+
 // ---- child processes (the isolated HDF5 reader; process.c)
 
 /// memfd_create(name, MFD_CLOEXEC): an anonymous file in memory. Returns the descriptor or -1.
