@@ -17,13 +17,31 @@ public final class SharedTableParsing: @unchecked Sendable {
     private var next = 0
     private var finished = 0
     private var results: [Result<MappingTable, MappingError>?]
+    private var quickPreview: CatalogPreview??
 
     /// Starts parsing `sources` (YAML text, and the file name errors should carry), in order.
     public init(_ sources: [(text: String, file: String)]) {
         self.sources = sources
         claimOrder = sources.indices.sorted { sources[$0].text.utf8.count > sources[$1].text.utf8.count }
         results = Array(repeating: nil, count: sources.count)
-        Thread.detachNewThread { [self] in parseUnclaimed() }
+        Thread.detachNewThread { [self] in
+            // First, and quick: what a conversion needs before it may start writing.
+            let preview = CatalogPreview.quick(sources.map(\.text))
+            condition.lock()
+            quickPreview = .some(preview)
+            condition.broadcast()
+            condition.unlock()
+            parseUnclaimed()
+        }
+    }
+
+    /// `CatalogPreview.quick` of the tables, which the helper reads before parsing them (nil
+    /// when their text does not allow it). Waits for that if need be, well under a millisecond.
+    public func preview() -> CatalogPreview? {
+        condition.lock()
+        defer { condition.unlock() }
+        while quickPreview == nil { condition.wait() }
+        return quickPreview ?? nil
     }
 
     /// The tables in the order given; the first one (in that order) that failed is the error.

@@ -1,0 +1,32 @@
+import WeightPortBuiltInTables
+@testable import WeightPortMapping
+import XCTest
+
+/// The facts a conversion reads from the tables' text before they are parsed must be the
+/// parsed tables' own: the same container keys in the same order, the same unused patterns.
+final class CatalogPreviewTests: XCTestCase {
+    func testQuickPreviewOfTheBuiltInTablesMatchesTheParsedTables() throws {
+        let quick = try XCTUnwrap(CatalogPreview.quick(MappingCatalog.builtInFiles.map(\.text)))
+        let parsed = CatalogPreview(try MappingCatalog.builtIn())
+        XCTAssertEqual(quick.containerKeys, parsed.containerKeys)
+        XCTAssertEqual(quick.unusedPatterns.map(\.description), parsed.unusedPatterns.map(\.description))
+        XCTAssertTrue(quick.unusedPatterns.contains { $0.description == "*_momentum" })
+        XCTAssertTrue(quick.containerKeys.contains("state_dict") && quick.containerKeys.contains("model"))
+    }
+
+    func testTheSharedParsingOffersThePreviewFirst() throws {
+        let shared = MappingCatalog.builtInInBackground()
+        let preview = try XCTUnwrap(shared.preview())
+        XCTAssertEqual(preview.containerKeys, try shared.catalog().containerKeys)
+    }
+
+    /// Blocks end at the next top-level key; comments, list items and indented lines belong to
+    /// the block they sit in. A block that does not read makes no preview (the caller waits).
+    func testBlocksAndUnreadableText() {
+        let text = "convention: x\nunused:\n# why\n- {pattern: \"a*\", category: c}\n- {pattern: b, category: c}\nrules: []\n"
+        XCTAssertEqual(CatalogPreview.topLevelBlocks(text, keys: ["unused"])["unused"],
+                       "unused:\n# why\n- {pattern: \"a*\", category: c}\n- {pattern: b, category: c}")
+        XCTAssertEqual(CatalogPreview.quick([text])?.unusedPatterns.map(\.description), ["a*", "b"])
+        XCTAssertNil(CatalogPreview.quick(["unused:\n  - {pattern: [unclosed\n"]))
+    }
+}
