@@ -202,6 +202,25 @@ public final class AtomicFileWriter {
         }
     }
 
+    /// Replaces bytes already appended, at `offset` (a header whose content is known only once
+    /// the rest is written). The range must lie within what was appended.
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws(WriterError) {
+        try checkOpen()
+        precondition(offset >= 0 && offset + bytes.count <= bytesWritten, "overwrite beyond the written bytes")
+        if offset + bytes.count > flushedOffset { try flushBuffer() }
+        var done = 0
+        while done < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                pwrite(descriptor, raw.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .cannotWrite(path: destination, reason: AtomicFileWriter.lastError())
+            }
+            done += result
+        }
+    }
+
     /// Flushes, fsyncs and moves the file into place. Afterwards the writer accepts no more bytes.
     public func commit() throws(WriterError) {
         try checkOpen()

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 import WeightPortCore
 
@@ -14,10 +15,13 @@ final class ChecksumPipeline: @unchecked Sendable {
     private var ready = 0
 
     /// Starts checksumming the regions; nil entries are skipped (their checksum reads as 0).
-    init(_ regions: [ByteRegion?]) {
+    /// `prefault` maps each region's pages in one call before reading it (MADV_POPULATE_READ),
+    /// for a caller that leaves prefaulting the source to this thread (`StreamedSources`).
+    init(_ regions: [ByteRegion?], prefault: Bool = false) {
         checksums = [UInt32](repeating: 0, count: regions.count)
         Thread.detachNewThread { [self] in
             for (i, region) in regions.enumerated() {
+                if prefault, let region { wp_prefault(region.base, region.count) }
                 let crc = region.map { FastCRC32.checksum($0.bytes) } ?? 0
                 condition.lock()
                 checksums[i] = crc

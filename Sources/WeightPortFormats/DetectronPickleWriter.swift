@@ -19,12 +19,15 @@ public enum DetectronPickleWriter {
 
     /// Writes `blobs` in `layout` to `path`.
     public static func write(_ blobs: StateDict, to path: String, layout: Layout, overwrite: Bool = false) throws {
+        try write(object(blobs, layout: layout), to: path, overwrite: overwrite)
+    }
+
+    /// The value `layout` pickles for `blobs`.
+    public static func object(_ blobs: StateDict, layout: Layout) -> PickleWritable {
         let arrays = PickleWritable.stringDict(blobs.map { ($0.name, .tensor($0.tensor)) })
         switch layout {
-        case .flat:
-            try write(arrays, to: path, overwrite: overwrite)
-        case .trainedModel(let cfg):
-            try write(.stringDict([("blobs", arrays), ("cfg", .string(cfg))]), to: path, overwrite: overwrite)
+        case .flat: return arrays
+        case .trainedModel(let cfg): return .stringDict([("blobs", arrays), ("cfg", .string(cfg))])
         }
     }
 
@@ -34,17 +37,20 @@ public enum DetectronPickleWriter {
         try AtomicFileWriter.write(to: path, overwrite: overwrite) { sink in
             sink.reserve(object.estimatedPickleSize)
             var writer = PickleWriter(stringStyle: .python2)
-            try writer.write(object) { writer, tensor in
-                try encodeArrayHead(tensor, into: &writer)
-                writer.byteStringHeader(count: tensor.byteCount)
-                try sink.write(writer.takeBytes())
-                try sink.write(WriterTensorBytes.littleEndian(tensor))
-                writer.tupleFromMark()
-                writer.build()
-            }
+            try writer.write(object) { writer, tensor in try writeArray(tensor, with: &writer, to: sink) }
             writer.stop()
             try sink.write(writer.takeBytes())
         }
+    }
+
+    /// Emits one numpy array, its payload streamed to `sink` straight from the tensor's bytes.
+    static func writeArray(_ tensor: Tensor, with writer: inout PickleWriter, to sink: AtomicFileWriter) throws(WriterError) {
+        try encodeArrayHead(tensor, into: &writer)
+        writer.byteStringHeader(count: tensor.byteCount)
+        try sink.write(writer.takeBytes())
+        try sink.write(WriterTensorBytes.littleEndian(tensor))
+        writer.tupleFromMark()
+        writer.build()
     }
 
     /// Everything of numpy's array reduce before the data payload (FORMATS.md §3.1–3.2):

@@ -3,8 +3,10 @@ import WeightPortCore
 /// Emits protocol-2 pickles using only opcodes PyTorch's `weights_only` unpickler accepts
 /// (FORMATS.md §4.7 item 5), plus SHORT_BINSTRING/BINSTRING for Python 2 `str` (Detectron).
 ///
-/// No memo is written (no BINPUT/BINGET): every value is emitted in full, which is what CPython's
+/// `write` uses no memo (no BINPUT/BINGET): every value is emitted in full, which is what CPython's
 /// pickler produces with `fast = True`, so small outputs can be compared byte for byte with it.
+/// `memoize`/`memoGet`/`pop` exist for `DetectronPickleStream`, which emits arrays before the
+/// dictionary that names them.
 /// Opcode choices follow CPython: BININT1/BININT2/BININT/LONG1 by magnitude, TUPLE1-3 for short
 /// tuples, SETITEM/APPEND for one-item containers and MARK…SETITEMS/APPENDS batches of 1000 otherwise.
 public struct PickleWriter {
@@ -161,6 +163,29 @@ public struct PickleWriter {
         }
     }
 
+    /// Stores the top of the stack in memo slot `index` (BINPUT, or LONG_BINPUT past 255).
+    public mutating func memoize(_ index: Int) {
+        if index < 256 {
+            bytes += [Op.binput, UInt8(index)]
+        } else {
+            bytes.append(Op.longBinput)
+            appendLE(UInt32(index))
+        }
+    }
+
+    /// Pushes memo slot `index` (BINGET, or LONG_BINGET past 255).
+    public mutating func memoGet(_ index: Int) {
+        if index < 256 {
+            bytes += [Op.binget, UInt8(index)]
+        } else {
+            bytes.append(Op.longBinget)
+            appendLE(UInt32(index))
+        }
+    }
+
+    /// Discards the top of the stack (POP).
+    public mutating func pop() { bytes.append(Op.pop) }
+
     // MARK: - Values
 
     /// Emits `value`; `tensor` encodes each tensor leaf in the caller's format.
@@ -230,5 +255,7 @@ public struct PickleWriter {
         static let binfloat: UInt8 = 0x47, binunicode: UInt8 = 0x58
         static let shortBinstring: UInt8 = 0x55, binstring: UInt8 = 0x54
         static let global: UInt8 = 0x63, reduce: UInt8 = 0x52, build: UInt8 = 0x62, binpersid: UInt8 = 0x51
+        static let binput: UInt8 = 0x71, longBinput: UInt8 = 0x72, binget: UInt8 = 0x68, longBinget: UInt8 = 0x6A
+        static let pop: UInt8 = 0x30
     }
 }

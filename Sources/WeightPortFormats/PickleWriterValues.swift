@@ -24,6 +24,16 @@ public indirect enum PickleWritable: Sendable {
         .orderedDict(tensors.map { (.string($0.name), .tensor($0.tensor)) })
     }
 
+    /// Every tensor leaf, in the order a writer meets them.
+    public var tensors: [Tensor] {
+        switch self {
+        case .tensor(let t): return [t]
+        case .list(let items), .tuple(let items): return items.flatMap(\.tensors)
+        case .dict(let pairs), .orderedDict(let pairs): return pairs.flatMap { $0.0.tensors + $0.1.tensors }
+        case .none, .bool, .int, .float, .string: return []
+        }
+    }
+
     /// A plain `dict` with string keys.
     public static func stringDict(_ pairs: [(String, PickleWritable)]) -> PickleWritable {
         .dict(pairs.map { (.string($0.0), $0.1) })

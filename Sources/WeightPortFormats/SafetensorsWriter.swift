@@ -22,34 +22,56 @@ public enum SafetensorsWriter {
 
     /// The padded JSON header and the order the tensors' bytes follow it in.
     static func plan(_ tensors: StateDict, metadata: [String: String]) throws(WriterError) -> (header: [UInt8], order: [String]) {
-        var entries: [(name: String, tensor: Tensor, code: String, rank: Int)] = []
+        let entries = try sortedEntries(tensors)
+        var offset = 0
+        let placed = entries.map { entry in
+            defer { offset += entry.tensor.byteCount }
+            return (entry, offset..<(offset + entry.tensor.byteCount))
+        }
+        var header = headerJSON(placed, metadata: metadata)
+        // Spaces up to a multiple of 8: the data then starts 8-aligned, as the reference pads it.
+        header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+        return (header, entries.map(\.name))
+    }
+
+    /// A tensor as the header names it.
+    struct Entry {
+        let name: String
+        let tensor: Tensor
+        let code: String
+        let rank: Int
+    }
+
+    /// The tensors in the reference's order: descending dtype rank, then name by UTF-8 bytes.
+    static func sortedEntries(_ tensors: StateDict) throws(WriterError) -> [Entry] {
+        var entries: [Entry] = []
         for (name, tensor) in tensors {
             guard let code = SafetensorsReader.code(for: tensor.dtype), let rank = rank(code) else {
                 throw .unsupportedDType(tensor: name, dtype: tensor.dtype, format: "safetensors")
             }
-            entries.append((name, tensor, code, rank))
+            entries.append(Entry(name: name, tensor: tensor, code: code, rank: rank))
         }
         entries.sort { a, b in
             a.rank != b.rank ? a.rank > b.rank : Array(a.name.utf8).lexicographicallyPrecedes(Array(b.name.utf8))
         }
+        return entries
+    }
+
+    /// The compact JSON header, unpadded: `__metadata__` (merged over `{"format": "pt"}`) first,
+    /// then each entry with its byte range in the data section.
+    static func headerJSON(_ placed: [(Entry, Range<Int>)], metadata: [String: String]) -> [UInt8] {
         var merged = ["format": "pt"]
         merged.merge(metadata) { _, caller in caller }
         var json = "{\"__metadata__\":{"
         json += merged.keys.sorted().map { JSONValue.quoted($0) + ":" + JSONValue.quoted(merged[$0] ?? "") }.joined(separator: ",")
         json += "}"
-        var offset = 0
-        for entry in entries {
-            let end = offset + entry.tensor.byteCount
+        for (entry, range) in placed {
             json += "," + JSONValue.quoted(entry.name) + ":{\"dtype\":\"\(entry.code)\",\"shape\":["
             json += entry.tensor.shape.map(String.init).joined(separator: ",")
-            json += "],\"data_offsets\":[\(offset),\(end)]}"
-            offset = end
+            json += "],\"data_offsets\":[\(range.lowerBound),\(range.upperBound)]}"
         }
         json += "}"
-        var header = Array(json.utf8)
-        // Spaces up to a multiple of 8: the data then starts 8-aligned, as the reference pads it.
-        header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
-        return (header, entries.map(\.name))
+        return Array(json.utf8)
     }
 
     /// Position in the reference's `Dtype` enum; the reference sorts by it, largest first.

@@ -56,13 +56,20 @@ public enum TorchZipWriter {
     /// data.pkl for `object`, and the tensors in storage-key order (key = index).
     static func dataPickle(_ object: PickleWritable) -> (pickle: [UInt8], storages: [Tensor]) {
         var storages: [Tensor] = []
-        var writer = PickleWriter(stringStyle: .unicode)
-        writer.write(object) { writer, tensor in
-            encodeTensor(tensor, key: storages.count, into: &writer)
+        let pickle = dataPickle(object) { tensor in
             storages.append(tensor)
+            return storages.count - 1
         }
+        return (pickle, storages)
+    }
+
+    /// data.pkl for `object`, each tensor's storage key given by `key` (asked once per tensor,
+    /// in the order data.pkl references them).
+    static func dataPickle(_ object: PickleWritable, key: (Tensor) -> Int) -> [UInt8] {
+        var writer = PickleWriter(stringStyle: .unicode)
+        writer.write(object) { writer, tensor in encodeTensor(tensor, key: key(tensor), into: &writer) }
         writer.stop()
-        return (writer.bytes, storages)
+        return writer.bytes
     }
 
     /// `_rebuild_tensor_v2(pid, 0, size, stride, False, OrderedDict())`, or `_rebuild_tensor_v3`

@@ -32,15 +32,33 @@ public final class ZipArchiveWriter {
     /// `checksum` supplies the data's CRC-32 once the data is written (e.g. from a
     /// `ChecksumPipeline`); by default it is computed here.
     public func addRecord(name: String, data: ByteRegion, checksum: (() -> UInt32)? = nil) throws(WriterError) {
+        let record = try beginRecord(name: name, size: data.count)
+        try sink.write(data)
+        try endRecord(record, crc: checksum?() ?? FastCRC32.checksum(data.bytes))
+    }
+
+    /// A record whose header is written and whose `size` bytes of data the caller writes to the
+    /// sink next, before `endRecord`.
+    struct PendingRecord {
+        let name: [UInt8]
+        let size: Int
+        let headerOffset: Int
+    }
+
+    /// Writes a stored record's local header (for data written by the caller).
+    func beginRecord(name: String, size: Int) throws(WriterError) -> PendingRecord {
         let nameBytes = Array(name.utf8)
         guard nameBytes.count <= 0xFFFF else { throw .unsupportedValue("zip record name of \(nameBytes.count) bytes") }
         let offset = sink.bytesWritten
-        try sink.write(ZipArchiveWriter.localHeader(name: nameBytes, size: data.count, offset: offset, alignment: alignment))
-        try sink.write(data)
-        let crc = checksum?() ?? FastCRC32.checksum(data.bytes)
-        let wide = data.count >= ZipArchiveWriter.limit32 || offset >= ZipArchiveWriter.limit32
-        try sink.write(ZipArchiveWriter.dataDescriptor(crc: crc, size: data.count, wide: wide))
-        records.append(Record(name: nameBytes, crc: crc, size: data.count, headerOffset: offset))
+        try sink.write(ZipArchiveWriter.localHeader(name: nameBytes, size: size, offset: offset, alignment: alignment))
+        return PendingRecord(name: nameBytes, size: size, headerOffset: offset)
+    }
+
+    /// Writes the data descriptor after a record's data and lists the record for the directory.
+    func endRecord(_ record: PendingRecord, crc: UInt32) throws(WriterError) {
+        let wide = record.size >= ZipArchiveWriter.limit32 || record.headerOffset >= ZipArchiveWriter.limit32
+        try sink.write(ZipArchiveWriter.dataDescriptor(crc: crc, size: record.size, wide: wide))
+        records.append(Record(name: record.name, crc: crc, size: record.size, headerOffset: record.headerOffset))
     }
 
     /// Appends a stored record holding `bytes`.

@@ -1,0 +1,195 @@
+import CSystem
+import Foundation
+import WeightPortCore
+
+/// The source tensors' bytes written to an output on another thread while the conversion is
+/// still mapping their names: the shared part of `SafetensorsStream`, `TorchZipStream` and
+/// `DetectronPickleStream`, which lay the bytes out and name them.
+///
+/// Why: the bytes are most of a conversion's work (254 MB took 37–41 ms to write here), and a
+/// conversion used to write only once every name was mapped, ~20 ms after the source was parsed.
+///
+/// How: the caller picks the source tensors likely to reach the output unchanged (not optimizer
+/// state). They are written largest first, from the source's map (prefaulted ahead of the
+/// writes on another thread), each once. When the names are mapped, `plan` says which streamed
+/// tensors the output holds (the same bytes, under any name); from then on the thread writes
+/// only those, and the format's stream names them and writes the rest. The source tensors that
+/// a conversion replaces by computed ones (norm parameters it folds, predictor rows it moves)
+/// are small, so they come last, and the plan normally arrives before the thread reaches them:
+/// a 254 MB pickle's largest 94 tensors hold 97% of its bytes. When a tensor written before the
+/// plan turns out unused, the stream gives up: the file is removed and the caller writes it the
+/// ordinary way, so a wrong guess costs time, never a wrong file.
+final class StreamedSources: @unchecked Sendable {
+    // @unchecked: the candidate list is fixed at init; `plan`/`next` are shared under
+    // `condition`; `sink`, `written`, `failure` belong to the thread until `done` is signalled,
+    // and to the caller once `join` has waited for it.
+    let sink: AtomicFileWriter
+    /// The streamed candidates in the order they are written (largest first).
+    let tensors: [Tensor]
+    private var written: [Bool]
+    private var failure: WriterError?
+    private let condition = NSCondition()
+    private var planned: [Bool]?
+    private var cancelled = false
+    private let done = DispatchSemaphore(value: 0)
+    private var joined = false
+    private var started = false
+    private let byBase: [UnsafeRawPointer: Int]
+    private var owners: [UnsafeRawPointer: Int] = [:]
+    private let checksums: ChecksumPipeline?
+    /// Tests: when set before `start`, the thread waits for it before writing anything (so that
+    /// the plan can arrive first).
+    var gate: DispatchSemaphore?
+    /// Tests: signalled when the thread has finished, without joining it.
+    let writesDone = DispatchSemaphore(value: 0)
+
+    /// Creates the temporary file for `destination` and starts bringing in the pages of those
+    /// of `candidates` that lie in a mapped file as a writer would write them (dense,
+    /// little-endian), each storage once, computing their CRC-32s on the way when `checksums`;
+    /// `start` begins writing. Nil when there are none (nothing to gain).
+    init?(destination: String, overwrite: Bool, candidates: [Tensor], checksums: Bool,
+          accept: (Tensor) -> Bool) throws(WriterError) {
+        var picked: [(base: UnsafeRawPointer, tensor: Tensor)] = []
+        var seen = Set<UnsafeRawPointer>()
+        for tensor in candidates where WriterTensorBytes.isView(tensor) && accept(tensor) {
+            let bytes = WriterTensorBytes.littleEndian(tensor)
+            guard bytes.count > 0, bytes.fileOrigin != nil, seen.insert(bytes.base).inserted else { continue }
+            picked.append((bytes.base, tensor))
+        }
+        guard !picked.isEmpty else { return nil }
+        picked.sort { $0.tensor.byteCount != $1.tensor.byteCount ? $0.tensor.byteCount > $1.tensor.byteCount : $0.base < $1.base }
+        tensors = picked.map(\.tensor)
+        written = [Bool](repeating: false, count: tensors.count)
+        byBase = Dictionary(uniqueKeysWithValues: picked.enumerated().map { ($1.base, $0) })
+        sink = try AtomicFileWriter(destination: destination, overwrite: overwrite)
+        let regions = tensors.map(WriterTensorBytes.littleEndian)
+        // In the order written: the checksums read each region anyway, so they bring it in.
+        self.checksums = checksums ? ChecksumPipeline(regions, prefault: true) : nil
+        if !checksums { Thread.detachNewThread { for region in regions { prefault(region) } } }
+    }
+
+    /// Starts the thread: `begin` once, then for each tensor in order `before(i, tensor)`, its
+    /// bytes, `after(i, tensor)` — skipping, once `plan` has run, the tensors the output does not
+    /// hold — until done, cancelled, or one throws. Called once, right after `init`. The closures
+    /// run on the thread only; what they capture (the sink, a zip writer) is the caller's again
+    /// once `join` returned, so they need not be `Sendable`.
+    func start(reserve: Int, begin: @escaping () throws(WriterError) -> Void,
+               before: @escaping (Int, Tensor) throws(WriterError) -> Void,
+               after: @escaping (Int, Tensor) throws(WriterError) -> Void) {
+        started = true
+        sink.reserve(reserve)
+        let work = ThreadHandOff(begin: begin, before: before, after: after)
+        Thread.detachNewThread { [self] in
+            gate?.wait()
+            do throws(WriterError) {
+                try work.begin()
+                for (i, tensor) in tensors.enumerated() {
+                    guard let go = shouldWrite(i) else { break }
+                    guard go else { continue }
+                    try work.before(i, tensor)
+                    try sink.write(WriterTensorBytes.littleEndian(tensor))
+                    try work.after(i, tensor)
+                    written[i] = true
+                }
+            } catch {
+                failure = error
+            }
+            writesDone.signal()
+            done.signal()
+        }
+    }
+
+    /// Nil when cancelled; false when the plan leaves tensor `i` out.
+    private func shouldWrite(_ i: Int) -> Bool? {
+        condition.lock()
+        defer { condition.unlock() }
+        if cancelled { return nil }
+        return planned?[i] ?? true
+    }
+
+    /// The CRC-32 of streamed tensor `i` (when created with `checksums`).
+    func checksum(_ i: Int) -> UInt32 { checksums?.checksum(i) ?? 0 }
+
+    /// Tells the thread which streamed tensors `outputs` hold — the same storage, or (a value
+    /// that went through a transform and came back unchanged) the same bytes — so that it writes
+    /// only those from now on. `compatible` must also accept the pair (a format whose streamed
+    /// bytes carry the source's shape needs the output's to be the same). Call once, before `join`.
+    func plan(_ outputs: [Tensor], compatible: (_ streamed: Tensor, _ output: Tensor) -> Bool = { _, _ in true }) {
+        var planned = [Bool](repeating: false, count: tensors.count)
+        var unmatched: [(UnsafeRawPointer, Tensor)] = []
+        for tensor in outputs where WriterTensorBytes.isView(tensor) {
+            let bytes = WriterTensorBytes.littleEndian(tensor)
+            if let i = byBase[bytes.base], tensors[i].byteCount == bytes.count, !planned[i], compatible(tensors[i], tensor) {
+                planned[i] = true
+                owners[bytes.base] = i
+            } else if bytes.count > 0 {
+                unmatched.append((bytes.base, tensor))
+            }
+        }
+        for (base, tensor) in unmatched {
+            let bytes = WriterTensorBytes.littleEndian(tensor)
+            let i = tensors.indices.first { i in
+                !planned[i] && tensors[i].byteCount == bytes.count && compatible(tensors[i], tensor)
+                    && memcmp(WriterTensorBytes.littleEndian(tensors[i]).base, bytes.base, bytes.count) == 0
+            }
+            if let i {
+                planned[i] = true
+                owners[base] = i
+            }
+        }
+        condition.lock()
+        self.planned = planned
+        condition.unlock()
+    }
+
+    /// Waits for the thread. Throws what writing threw (the file is then removed); false when
+    /// the stream cannot stand: it was cancelled, or wrote a tensor the plan left out.
+    func join() throws(WriterError) -> Bool {
+        wait()
+        if let failure {
+            sink.abort()
+            throw failure
+        }
+        guard let planned, !cancelled else { return false }
+        return zip(written, planned).allSatisfy { written, planned in !written || planned }
+    }
+
+    /// Whether streamed tensor `i` was written (after `join`).
+    func wasWritten(_ i: Int) -> Bool { written[i] }
+
+    /// The streamed tensor written for `tensor` (an output the plan matched), if any.
+    func streamedIndex(of tensor: Tensor) -> Int? {
+        guard WriterTensorBytes.isView(tensor), let i = owners[WriterTensorBytes.littleEndian(tensor).base],
+              written[i] else { return nil }
+        return i
+    }
+
+    /// Stops writing and removes the file. Safe to call more than once, and after a commit.
+    func abort() {
+        condition.lock()
+        cancelled = true
+        condition.unlock()
+        wait()
+        sink.abort()
+    }
+
+    deinit { abort() }
+
+    private func wait() {
+        guard !joined else { return }
+        if started { done.wait() }
+        joined = true
+    }
+}
+
+/// Brings a region's pages in (one MADV_POPULATE_READ), keeping it alive meanwhile.
+private func prefault(_ region: ByteRegion) {
+    withExtendedLifetime(region) { wp_prefault(region.base, region.count) }
+}
+
+/// `StreamedSources.start`'s closures, moved to its thread (see there).
+private struct ThreadHandOff: @unchecked Sendable {
+    let begin: () throws(WriterError) -> Void
+    let before: (Int, Tensor) throws(WriterError) -> Void
+    let after: (Int, Tensor) throws(WriterError) -> Void
+}
