@@ -28,22 +28,29 @@ public enum CanonicalModelLoader {
     }
 
     /// `load`, asking for the catalog only once the file is parsed (it may still be loading).
+    /// `parsed` sees the file as soon as its structure is read, before its names are mapped
+    /// (with the tables, should it need them before they are ready), and answers whether it
+    /// started writing the tensors' bytes already: their writer then brings the pages in
+    /// itself, in the order it writes them, and `.afterParsing`'s prefault is skipped.
     public static func load(path: String, options: Options, catalog: () throws -> MappingCatalog,
-                            prefault: WeightFileLoader.Prefault) throws -> CanonicalModel {
+                            prefault: WeightFileLoader.Prefault,
+                            parsed: (WeightFile, () throws -> MappingCatalog) -> Bool = { _, _ in false }) throws -> CanonicalModel {
         let (file, bytes) = try WeightFileLoader.loadMapped(path: path, prefault: prefault)
+        if prefault == .afterParsing { bytes.releasesWrittenPages = true }
+        let writing = withoutActuallyEscaping(catalog) { catalog in parsed(file, catalog) }
         let catalog = try catalog()
+        // (A conversion writes each tensor once: its pages can go as soon as they are written.)
         // Only now: while the tables were still being parsed on the other core, a prefault there
         // delayed them, and the tables stand between the parsed file and everything after it.
-        if prefault == .afterParsing {
-            bytes.prefaultInBackground()
-            // A conversion writes each tensor once: its pages can go as soon as they are written.
-            bytes.releasesWrittenPages = true
-        }
+        if !writing && prefault == .afterParsing { bytes.prefaultInBackground() }
         return try FileError.attributing(to: path) {
             if BundleSource.isBundle(file) { return try BundleSource.canonical(path: path, file: file, options: options) }
             return try canonical(path: path, file: file, options: options, catalog: catalog)
         }
     }
+
+    /// BatchNorm's update counter (`….num_batches_tracked`), which the hub never holds.
+    static func isUpdateCounter(_ name: String) -> Bool { name.hasSuffix(".num_batches_tracked") }
 
     static func canonical(path: String, file: WeightFile, options: Options, catalog: MappingCatalog) throws -> CanonicalModel {
         let unwrapped = CheckpointUnwrapper.unwrap(file.tensors, containers: catalog.containerKeys)
@@ -66,7 +73,7 @@ public enum CanonicalModelLoader {
         if !unwrapped.others.isEmpty { report.unused["checkpoint-state", default: []] += unwrapped.others }
         // BatchNorm update counters carry nothing a model computes with; writers whose framework
         // expects them write zeros, so the hub never holds them.
-        for name in weights.tensors.names where name.hasSuffix(".num_batches_tracked") {
+        for name in weights.tensors.names where isUpdateCounter(name) {
             weights.tensors[name] = nil
             report.unused["bookkeeping", default: []] += weights.sources[name] ?? [name]
             report.mapped -= 1

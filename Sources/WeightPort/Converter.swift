@@ -19,6 +19,10 @@ public enum Converter {
         public var drop = NamePatternList()
         public var swapInputChannels = false
         public var compress = false
+        /// Sources with at least this many bytes of tensors are written while their names are
+        /// mapped (`StreamedOutput`); smaller ones, with nothing to gain, in the reference
+        /// writers' exact layouts.
+        public var streamingMinimum = 16 << 20
 
         public init(source: String, destination: String) {
             self.source = source
@@ -33,6 +37,9 @@ public enum Converter {
         public let format: OutputFormat
         public let report: MappingReport
         public let tensorsWritten: Int
+        /// Whether the tensors' bytes were written while the names were mapped (`StreamedOutput`)
+        /// rather than after.
+        public var streamed = false
     }
 
     /// `phase` is told what the conversion is doing (`reading`, `mapping`, `writing`), for a
@@ -46,7 +53,11 @@ public enum Converter {
     /// the tables on another thread meanwhile (they take about as long as a 250 MB pickle's
     /// structure). `loadCatalog` is asked more than once: it should load once and remember
     /// (as `BackgroundValue.get` does).
+    /// `preview` (the tables' `CatalogPreview`, readable before they are parsed) lets a large
+    /// source's tensors be written from the moment the source is parsed; without it, from the
+    /// moment the tables are.
     public static func convert(_ request: Request, catalog loadCatalog: () throws -> MappingCatalog,
+                               preview: (() -> CatalogPreview?)? = nil,
                                phase: (@Sendable (String) -> Void)? = nil) throws -> Outcome {
         phase?("reading \(request.source)")
         guard let format = OutputFormat(path: request.destination) else {
@@ -59,8 +70,15 @@ public enum Converter {
         let checksum = format == .bundle ? BundleExporter.sourceChecksum(request.source) : nil
         // A bundle's checksum holds one core for longer than everything else takes on the
         // other, so nothing is prefaulted there: a third thread would slow the checksum down.
+        var stream: StreamedOutput?
+        defer { stream?.abort() }
         let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: loadCatalog,
-                                                 prefault: format == .bundle ? .lazily : .afterParsing)
+                                                 prefault: format == .bundle ? .lazily : .afterParsing) { file, catalog in
+            let tables = { preview?() ?? (try? catalog()).map(CatalogPreview.init) }
+            stream = StreamedOutput.start(format, destination: request.destination, overwrite: request.force, file: file,
+                                          tables: tables, drop: request.drop, minimum: request.streamingMinimum)
+            return stream != nil
+        }
         let catalog = try loadCatalog()
         phase?(format == .bundle ? "writing \(request.destination)" : "mapping to \(request.to ?? model.convention)")
         if format == .bundle {
@@ -79,11 +97,15 @@ public enum Converter {
                               target: targetName)
         let metadata = provenance(model, target: targetName, request: request)
         phase?("writing \(request.destination)")
-        try FileError.attributing(to: request.destination) {
+        let streamed = try FileError.attributing(to: request.destination) {
+            if let stream, try stream.finish(mapped.tensors, semantics: table.semantics, metadata: metadata, model: model) { return true }
             try OutputWriter.write(mapped.tensors, format: format, semantics: table.semantics,
                                    metadata: metadata, model: model, to: request.destination, overwrite: request.force)
+            return false
         }
-        return Outcome(model: model, target: targetName, format: format, report: report, tensorsWritten: mapped.tensors.count)
+        var outcome = Outcome(model: model, target: targetName, format: format, report: report, tensorsWritten: mapped.tensors.count)
+        outcome.streamed = streamed
+        return outcome
     }
 
     /// Source-side accounting (unused, unknown, incomplete) with target-side (missing, not representable).

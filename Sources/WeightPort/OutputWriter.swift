@@ -12,12 +12,17 @@ enum OutputWriter {
         case .torch:
             try TorchZipWriter.write(checkpoint(tensors, semantics: semantics, info: info), to: path, overwrite: overwrite)
         case .safetensors:
-            try SafetensorsWriter.write(tensors, to: path, metadata: ["weightport": info.serialized()], overwrite: overwrite)
+            try SafetensorsWriter.write(tensors, to: path, metadata: safetensorsMetadata(metadata), overwrite: overwrite)
         case .pickle:
             try writePickle(tensors, layout: semantics.pickle ?? .flat, info: info, model: model, to: path, overwrite: overwrite)
         case .bundle:
             throw ConversionError.unsupportedOutput("bundles are written by the exporter")
         }
+    }
+
+    /// The provenance as a safetensors header's metadata (string values only).
+    static func safetensorsMetadata(_ metadata: [(String, JSONValue)]) -> [String: String] {
+        ["weightport": JSONValue.object(metadata).serialized()]
     }
 
     /// `bare`: the state dict itself (what `load_state_dict(torch.load(f))` wants);
@@ -38,18 +43,24 @@ enum OutputWriter {
 
     static func writePickle(_ tensors: StateDict, layout: PickleLayout, info: JSONValue, model: CanonicalModel,
                             to path: String, overwrite: Bool) throws {
+        try DetectronPickleWriter.write(pickleObject(tensors, layout: layout, info: info, model: model), to: path,
+                                        overwrite: overwrite)
+    }
+
+    /// What a pickle in `layout` holds: Detectron's blobs (with the source's `cfg` when it had
+    /// one), detectron2's `{'model': …}`, or the bare arrays.
+    static func pickleObject(_ tensors: StateDict, layout: PickleLayout, info: JSONValue, model: CanonicalModel) -> PickleWritable {
         switch layout {
         case .detectronBlobs:
             let cfg = model.file.metadata.first { $0.0 == "cfg" }.flatMap { if case .string(let t) = $0.1 { t } else { nil } }
             let layout: DetectronPickleWriter.Layout = cfg.map { .trainedModel(cfg: $0) }
                 ?? (model.spec.heads.isEmpty ? .flat : .trainedModel(cfg: "# converted by WeightPort\n# \(info.serialized())\n"))
-            try DetectronPickleWriter.write(tensors, to: path, layout: layout, overwrite: overwrite)
+            return DetectronPickleWriter.object(tensors, layout: layout)
         case .detectron2Model:
             let arrays = PickleWritable.stringDict(tensors.map { ($0.name, .tensor($0.tensor)) })
-            try DetectronPickleWriter.write(.stringDict([("model", arrays), ("__author__", .string("WeightPort")),
-                                                         ("matching_heuristics", .bool(false))]), to: path, overwrite: overwrite)
+            return .stringDict([("model", arrays), ("__author__", .string("WeightPort")), ("matching_heuristics", .bool(false))])
         case .flat:
-            try DetectronPickleWriter.write(tensors, to: path, layout: .flat, overwrite: overwrite)
+            return DetectronPickleWriter.object(tensors, layout: .flat)
         }
     }
 }

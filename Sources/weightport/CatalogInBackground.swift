@@ -21,6 +21,9 @@ final class CatalogInBackground: Sendable {
         }
     }
 
+    /// The built-in tables' `CatalogPreview`, before they are parsed; nil for tables from a folder.
+    func preview() -> CatalogPreview? { builtIn?.preview() }
+
     /// The catalog; table errors come as `MappingsCommand.load` reports them.
     func get() throws -> MappingCatalog {
         if let builtIn { return try MappingsCommand.wrap("mappings") { () throws(MappingError) in try builtIn.catalog() } }

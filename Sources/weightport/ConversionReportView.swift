@@ -68,6 +68,7 @@ enum ConversionReportView {
             ("output_format", .string(outcome.format.rawValue)),
             ("architecture", .string(outcome.model.spec.name)),
             ("tensors_written", .int(outcome.tensorsWritten)),
+            ("written_while_mapping", .bool(outcome.streamed)),
         ]
         if case .object(let report) = json(outcome.report) { pairs += report }
         pairs += TargetSettingsView.json(settings)

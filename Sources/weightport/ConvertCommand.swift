@@ -48,7 +48,7 @@ struct ConvertCommand: ParsableCommand {
         let indicator = PhaseIndicator()
         defer { indicator.finish() }
         do {
-            let outcome = try Converter.convert(request, catalog: catalog.get, phase: indicator.callback)
+            let outcome = try Converter.convert(request, catalog: catalog.get, preview: catalog.preview, phase: indicator.callback)
             indicator.finish()
             let settings = try? TargetSettings(model: outcome.model, target: catalog.get().table(outcome.target),
                                                swappedInput: swapInputChannels)

@@ -39,7 +39,34 @@ final class ConversionMatrixTests: XCTestCase {
         try runMatrix(family: "classifier")
     }
 
-    func runMatrix(family: String) throws {
+    /// The same pairs with every source written while its names are mapped (`StreamedOutput`;
+    /// the CLI does that from 16 MiB of tensors, these fixtures are smaller): the outputs must
+    /// meet the same expectations. Where the output is the source's own tensors under new names
+    /// the stream must have held (`streamed`); where the source has tensors the output leaves out,
+    /// or values computed on the way stand in, it gives up and the ordinary writer writes the
+    /// file — the expectations above check both.
+    func testDetectionMatrixStreamed() throws {
+        let streamed = try runMatrix(family: "detection", streamingMinimum: 0)
+        // Same convention in and out: every tensor goes through unchanged, or (detectron2's and
+        // mmdet's predictors, background row moved to the hub's place and back) with the same
+        // bytes; optimizer state is left out up front by the tables' unused patterns.
+        for same in ["canonical.safetensors → canonical", "detectron.pkl → detectron", "detectron.pytorch.pth → detectron.pytorch",
+                     "detectron2.pkl → detectron2", "mmdet.pth → mmdet", "maskrcnn-benchmark.pth → maskrcnn-benchmark",
+                     "torchvision.pth → torchvision"] {
+            XCTAssertTrue(streamed.contains(same), "\(same) not streamed; streamed: \(streamed.sorted())")
+        }
+    }
+
+    func testClassifierMatrixStreamed() throws {
+        let streamed = try runMatrix(family: "classifier", streamingMinimum: 0)
+        XCTAssertFalse(streamed.isEmpty)
+    }
+
+    /// Converts every pair and checks it; returns the pairs (`source → target`) whose output was
+    /// written while their names were mapped.
+    @discardableResult
+    func runMatrix(family: String, streamingMinimum: Int = Converter.Request(source: "", destination: "").streamingMinimum) throws -> Set<String> {
+        var streamed = Set<String>()
         let catalog = try ConventionFixtures.catalog
         let dir = try ConventionFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -49,6 +76,7 @@ final class ConversionMatrixTests: XCTestCase {
                 let out = dir.appendingPathComponent("\(source.file)-to-\(target.convention).\(target.format)").path
                 var request = Converter.Request(source: source.path, destination: out)
                 request.to = target.convention
+                request.streamingMinimum = streamingMinimum
                 let label = "\(source.file) → \(target.convention)"
                 let outcome: Converter.Outcome
                 do {
@@ -58,12 +86,14 @@ final class ConversionMatrixTests: XCTestCase {
                     continue
                 }
                 XCTAssertEqual(outcome.report.mapped > 0, true, label)
+                if outcome.streamed { streamed.insert(label) }
                 checkReport(outcome.report, source: source, target: target, label: label)
                 try compare(output: out, source: source, target: target, label: label)
                 done += 1
             }
         }
         XCTAssertEqual(done, Self.sources(family).count * Self.targets(family).count)
+        return streamed
     }
 
     /// What the report must say: invented background rows, the folded Caffe stem bias, and the

@@ -1,0 +1,69 @@
+import WeightPortCore
+import WeightPortFormats
+import WeightPortMapping
+
+/// An output whose tensor bytes a conversion writes while it maps their names, in the formats
+/// that can hold bytes written before their names (see `StreamedSources`).
+enum StreamedOutput {
+    case safetensors(SafetensorsStream)
+    case torch(TorchZipStream)
+    case pickle(DetectronPickleStream)
+
+    /// Starts writing the tensors of `file` likely to reach the output unchanged — in the
+    /// checkpoint's container; not optimizer state or bookkeeping by any table's `unused`
+    /// patterns, not a BatchNorm update counter, not dropped — to a temporary file beside
+    /// `destination`. Nil for bundles, sources with fewer than `minimum` bytes of tensors,
+    /// sources with nothing to stream, when `tables` cannot say, or when the file cannot be
+    /// created (the ordinary write then reports why).
+    static func start(_ format: OutputFormat, destination: String, overwrite: Bool, file: WeightFile,
+                      tables: () -> CatalogPreview?, drop: NamePatternList, minimum: Int) -> StreamedOutput? {
+        guard format != .bundle, file.tensors.byteCount >= minimum, let tables = tables() else { return nil }
+        let inside = CheckpointUnwrapper.unwrap(file.tensors, containers: tables.containerKeys).weights
+        let unused = tables.unusedPatterns
+        let context = MappingContext()
+        let candidates = inside.compactMap { name, tensor -> Tensor? in
+            guard !drop.matches(name), !CanonicalModelLoader.isUpdateCounter(name),
+                  !unused.contains(where: { $0.match(name, context: context) != nil }) else { return nil }
+            return tensor
+        }
+        do {
+            switch format {
+            case .safetensors:
+                return try SafetensorsStream(destination: destination, overwrite: overwrite, candidates: candidates,
+                                             sourceNames: inside.names).map(StreamedOutput.safetensors)
+            case .torch:
+                return try TorchZipStream(destination: destination, overwrite: overwrite, candidates: candidates).map(StreamedOutput.torch)
+            case .pickle:
+                return try DetectronPickleStream(destination: destination, overwrite: overwrite, candidates: candidates).map(StreamedOutput.pickle)
+            case .bundle:
+                return nil
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// Completes the file as `OutputWriter.write` would lay out `tensors`; false when the
+    /// streamed bytes do not fit them (the file is removed and the caller writes it anew).
+    func finish(_ tensors: StateDict, semantics: ConventionSemantics, metadata: [(String, JSONValue)],
+                model: CanonicalModel) throws -> Bool {
+        let info = JSONValue.object(metadata)
+        switch self {
+        case .safetensors(let stream):
+            return try stream.finish(tensors, metadata: OutputWriter.safetensorsMetadata(metadata))
+        case .torch(let stream):
+            return try stream.finish(OutputWriter.checkpoint(tensors, semantics: semantics, info: info))
+        case .pickle(let stream):
+            return try stream.finish(OutputWriter.pickleObject(tensors, layout: semantics.pickle ?? .flat, info: info, model: model))
+        }
+    }
+
+    /// Stops writing and removes the file; nothing after a successful `finish`.
+    func abort() {
+        switch self {
+        case .safetensors(let stream): stream.abort()
+        case .torch(let stream): stream.abort()
+        case .pickle(let stream): stream.abort()
+        }
+    }
+}
