@@ -57,6 +57,63 @@ static uint32_t crc32_pclmul(uint32_t state, const unsigned char *p, long n) {
     _mm_storeu_si128((__m128i *)lane, a);
     return crc32_bitwise(crc32_bitwise(0, lane, 16), p, n);
 }
+
+// The same folding, sixteen 128-bit lanes at a time in four 512-bit registers (VPCLMULQDQ, as
+// on AVX-512 cores): each lane's next data lies 256 bytes on, so K is for a 2048-bit distance
+// (x^(2048±32) mod P, bit-reflected, <<1: the formula that gives fold512 and fold128 above).
+// The four registers are then folded into one at 512 bits and its four lanes into one, exactly
+// as the loop above leaves its four. One pclmul lane chain ran at 8 GB/s here; zip checksums of
+// a 250 MB checkpoint are on a conversion's critical path.
+static const uint64_t fold2048[2] = {0x11542778aull, 0x1322d1430ull};
+
+__attribute__((target("avx512f,avx512vl,avx512bw,vpclmulqdq,pclmul,sse2")))
+static inline __m512i fold_wide(__m512i lanes, __m512i k, __m512i next) {
+    __m512i lo = _mm512_clmulepi64_epi128(lanes, k, 0x00);
+    __m512i hi = _mm512_clmulepi64_epi128(lanes, k, 0x11);
+    return _mm512_ternarylogic_epi64(lo, hi, next, 0x96);  // lo ^ hi ^ next
+}
+
+__attribute__((target("avx512f,avx512vl,avx512bw,vpclmulqdq,pclmul,sse2")))
+static uint32_t crc32_vpclmul(uint32_t state, const unsigned char *p, long n) {
+    if (n < 512) return crc32_pclmul(state, p, n);
+    __m512i a = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)state)));
+    __m512i b = _mm512_loadu_si512(p + 64);
+    __m512i c = _mm512_loadu_si512(p + 128);
+    __m512i d = _mm512_loadu_si512(p + 192);
+    p += 256;
+    n -= 256;
+    __m512i k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)fold2048));
+    for (; n >= 256; p += 256, n -= 256) {
+        a = fold_wide(a, k, _mm512_loadu_si512(p));
+        b = fold_wide(b, k, _mm512_loadu_si512(p + 64));
+        c = fold_wide(c, k, _mm512_loadu_si512(p + 128));
+        d = fold_wide(d, k, _mm512_loadu_si512(p + 192));
+    }
+    k = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)fold512));
+    a = fold_wide(a, k, b);
+    a = fold_wide(a, k, c);
+    a = fold_wide(a, k, d);
+    __m128i k128 = _mm_loadu_si128((const __m128i *)fold128);
+    __m128i lane = _mm512_extracti32x4_epi32(a, 0);
+    lane = fold(lane, k128, _mm512_extracti32x4_epi32(a, 1));
+    lane = fold(lane, k128, _mm512_extracti32x4_epi32(a, 2));
+    lane = fold(lane, k128, _mm512_extracti32x4_epi32(a, 3));
+    for (; n >= 16; p += 16, n -= 16) lane = fold(lane, k128, _mm_loadu_si128((const __m128i *)p));
+    unsigned char bytes[16];
+    _mm_storeu_si128((__m128i *)bytes, lane);
+    return crc32_bitwise(crc32_bitwise(0, bytes, 16), p, n);
+}
+
+static int wide_available = -1;
+
+static int wide_supported(void) {
+    if (wide_available < 0) {
+        __builtin_cpu_init();
+        wide_available = __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("pclmul");
+    }
+    return wide_available;
+}
 #endif
 
 int wp_crc32_fold_available(void) {
@@ -70,6 +127,7 @@ int wp_crc32_fold_available(void) {
 
 unsigned int wp_crc32_fold(unsigned int state, const void *p, long n) {
 #if defined(__x86_64__)
+    if (wide_supported()) return crc32_vpclmul(state, (const unsigned char *)p, n);
     return crc32_pclmul(state, (const unsigned char *)p, n);
 #else
     return crc32_bitwise(state, (const unsigned char *)p, n);
