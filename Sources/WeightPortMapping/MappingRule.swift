@@ -59,6 +59,19 @@ public struct MappingRule: Sendable {
         bounds.allSatisfy { variable, range in bindings[variable].map(range.contains) ?? true }
     }
 
+    /// `withinBounds` on a match's values, slot `i` being variable `names[i]`.
+    func withinBounds(_ values: SlotValues, names: [String]) -> Bool {
+        bounds.allSatisfy { variable, range in names.firstIndex(of: variable).map { range.contains(values[$0]) } ?? true }
+    }
+
+    /// `meetsTables` on a match's values, slot `i` being variable `names[i]`.
+    func meetsTables(_ values: SlotValues, names: [String], _ context: MappingContext) -> Bool {
+        tableConditions.allSatisfy { condition in
+            guard let table = context.tables[condition.table], let slot = names.firstIndex(of: condition.variable) else { return true }
+            return (table[values[slot]] != nil) == condition.listed
+        }
+    }
+
     /// Whether `bindings` meet the table conditions in `context`.
     func meetsTables(_ bindings: [String: Int], _ context: MappingContext) -> Bool {
         tableConditions.allSatisfy { condition in

@@ -142,7 +142,10 @@ public struct MappingTable: Sendable {
     public func flags(revealedBy names: [String]) -> Set<ArchitectureFlag> {
         let empty = MappingContext()
         return Set(flagPatterns.filter { _, patterns in
-            names.contains { name in patterns.contains { $0.match(name, context: empty) != nil } }
+            names.contains { name in
+                let bytes = Array(name.utf8)
+                return patterns.contains { $0.match(bytes: bytes, context: empty) != nil }
+            }
         }.keys)
     }
 

@@ -40,9 +40,9 @@ public enum NameMapper {
                 result.classifyUnmatched(name, table: table, context: context, direction: direction)
                 continue
             }
-            let key = GroupKey(rule: hit.rule.index, bindings: hit.bindings)
+            let key = GroupKey(rule: hit.rule.index, values: hit.values)
             if groups[key] == nil {
-                groups[key] = PartialGroup(rule: hit.rule, bindings: hit.bindings)
+                groups[key] = PartialGroup(rule: hit.rule, values: hit.values, names: hit.names)
                 order.append(key)
             }
             groups[key]?.found[hit.slot] = name
@@ -57,7 +57,9 @@ public enum NameMapper {
     struct Hit {
         let rule: MappingRule
         let slot: String
-        let bindings: [String: Int]
+        /// The variables' values, slot `i` being `names[i]` (the matched pattern's `slotNames`).
+        let values: SlotValues
+        let names: [String]
     }
 
     /// Every (rule, slot) whose pattern matches `name`, among the rules `applicable` in `context`.
@@ -67,23 +69,27 @@ public enum NameMapper {
         let bytes = Array(name.utf8)
         for position in index.candidates(bytes) {
             let entry = index.entries[position]
-            guard applicable[entry.rule], let bindings = entry.pattern.match(bytes: bytes, context: context) else { continue }
+            guard applicable[entry.rule], let values = entry.pattern.match(bytes: bytes, context: context) else { continue }
             let rule = table.rules[entry.rule]
-            if rule.withinBounds(bindings), rule.meetsTables(bindings, context) {
-                hits.append(Hit(rule: rule, slot: entry.slot, bindings: bindings))
+            let names = entry.pattern.slotNames
+            if rule.withinBounds(values, names: names), rule.meetsTables(values, names: names, context) {
+                hits.append(Hit(rule: rule, slot: entry.slot, values: values, names: names))
             }
         }
         return hits
     }
 
+    /// A rule's names with the same values form one group. All patterns of a rule bind the
+    /// same variables (`MappingRule.check`), so their slots agree and the values alone key it.
     struct GroupKey: Hashable {
         let rule: Int
-        let bindings: [String: Int]
+        let values: SlotValues
     }
 
     struct PartialGroup {
         let rule: MappingRule
-        let bindings: [String: Int]
+        let values: SlotValues
+        let names: [String]
         var found: [String: String] = [:]
     }
 }
@@ -93,9 +99,13 @@ public struct NameMapping: Sendable {
     /// One application of a rule: the names on both sides, by slot.
     public struct Group: Sendable {
         public let rule: MappingRule
-        public let bindings: [String: Int]
+        let values: SlotValues
+        let names: [String]
         public let canonical: [String: String]
         public let foreign: [String: String]
+
+        /// The rule's variables as this group binds them.
+        public var bindings: [String: Int] { values.dictionary(names: names) }
     }
 
     /// A group some of whose names are present and some missing (e.g. a BN without its Scale).
@@ -121,7 +131,7 @@ public struct NameMapping: Sendable {
         for (slot, pattern) in fromSide {
             // Found names are kept as spelled; a missing one is named from the pattern (or shown
             // as the pattern itself when the context cannot spell it, e.g. before depths are known).
-            from[slot] = partial.found[slot] ?? (try? pattern.render(partial.bindings, context: context)) ?? pattern.description
+            from[slot] = partial.found[slot] ?? (try? pattern.render(partial.values, names: partial.names, context: context)) ?? pattern.description
         }
         let missing = fromSide.keys.filter { partial.found[$0] == nil }.compactMap { from[$0] }.sorted()
         guard missing.isEmpty else {
@@ -129,15 +139,15 @@ public struct NameMapping: Sendable {
             return
         }
         var to: [String: String] = [:]
-        for (slot, pattern) in toSide { to[slot] = try pattern.render(partial.bindings, context: context) }
+        for (slot, pattern) in toSide { to[slot] = try pattern.render(partial.values, names: partial.names, context: context) }
         let (canonical, foreign) = direction == .foreignToCanonical ? (to, from) : (from, to)
-        groups.append(Group(rule: rule, bindings: partial.bindings, canonical: canonical, foreign: foreign))
+        groups.append(Group(rule: rule, values: partial.values, names: partial.names, canonical: canonical, foreign: foreign))
     }
 
     /// Puts back the names as the file spelled them (with their optional prefix).
     mutating func restoreNames(_ original: [String: String]) {
         groups = groups.map { g in
-            Group(rule: g.rule, bindings: g.bindings, canonical: g.canonical,
+            Group(rule: g.rule, values: g.values, names: g.names, canonical: g.canonical,
                   foreign: g.foreign.mapValues { original[$0] ?? $0 })
         }
         unused = unused.map { (original[$0.name] ?? $0.name, $0.category, $0.reason) }
@@ -147,7 +157,7 @@ public struct NameMapping: Sendable {
     mutating func classifyUnmatched(_ name: String, table: MappingTable, context: MappingContext,
                                     direction: NameMapper.Direction) {
         if direction == .foreignToCanonical,
-           let known = table.unused.first(where: { $0.pattern.match(name, context: context) != nil }) {
+           let known = table.unused.first(where: { $0.pattern.match(bytes: Array(name.utf8), context: context) != nil }) {
             unused.append((name, known.category, known.reason))
         } else {
             unknown.append(name)

@@ -10,47 +10,138 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
         case wildcard
     }
 
-    let segments: [Segment]
-    public let description: String
-    /// The UTF-8 bytes of each literal segment (nil for the others), so that matching a name
-    /// against hundreds of patterns allocates nothing until a pattern's literals fit.
-    let literalBytes: [[UInt8]?]
-    /// Literal text every match starts and ends with: a cheap test that rejects most names.
-    let leading: [UInt8]
-    let trailing: [UInt8]
+    /// The parsed pattern, shared: mapping copies patterns (index entries, rules) for every
+    /// name it tries, and one reference to retain instead of nine arrays keeps that cheap.
+    let storage: Storage
+    public var description: String { storage.description }
+    var segments: [Segment] { storage.segments }
+    var literalBytes: [[UInt8]?] { storage.literalBytes }
+    var leading: [UInt8] { storage.leading }
+    var trailing: [UInt8] { storage.trailing }
+    var slotNames: [String] { storage.slotNames }
+    var holes: [Hole] { storage.holes }
+    var segmentSlots: [Int] { storage.segmentSlots }
+    var stageSlot: Int? { storage.stageSlot }
+    var choiceWords: [[Word]] { storage.choiceWords }
+
+    /// A `choice` word and the number it stands for.
+    struct Word: Sendable, Equatable {
+        let index: Int
+        let bytes: [UInt8]
+    }
+
+    /// One `{…}` of the pattern, reduced to what matching needs without touching its strings.
+    struct Hole: Sendable, Equatable {
+        /// Position in `segments`.
+        let segment: Int
+        /// Position in `slotNames`; -1 when the variable is never bound (a function of a
+        /// variable no other segment binds, which then never matches).
+        let slot: Int
+        let hasFunction: Bool
+        let scale: Int
+        let offset: Int
+
+        /// `PatternExpression.solve` without the expression.
+        func solve(_ found: Int) -> Int? {
+            let shifted = found - offset
+            guard shifted % scale == 0 else { return nil }
+            return shifted / scale
+        }
+    }
 
     public init(_ text: String) throws(MappingError) {
-        description = text
-        var segments: [Segment] = []
-        var literal = ""
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if c == "{" {
-                guard let close = text[index...].firstIndex(of: "}") else { throw .invalidPattern("unclosed { in '\(text)'") }
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                let expression = try PatternExpression(parsing: String(text[text.index(after: index)..<close]))
-                // `res{s}{b:caffe_block}` is unambiguous; two adjacent decimals (`{a}{b}`) are not.
-                if case .number(let previous) = segments.last, previous.spelling == .decimal, expression.spelling == .decimal {
-                    throw .invalidPattern("two numbers without text between them in '\(text)'")
+        storage = try Storage(text)
+    }
+
+    /// Patterns are equal when their text is: everything else is parsed from it.
+    public static func == (lhs: NamePattern, rhs: NamePattern) -> Bool {
+        lhs.storage === rhs.storage || lhs.description == rhs.description
+    }
+
+    /// The pattern's parts and everything derived from them for matching, built once.
+    final class Storage: Sendable {
+        let segments: [Segment]
+        let description: String
+        /// The UTF-8 bytes of each literal segment (nil for the others), so that matching a name
+        /// against hundreds of patterns allocates nothing until a pattern's literals fit.
+        let literalBytes: [[UInt8]?]
+        /// Literal text every match starts and ends with: a cheap test that rejects most names.
+        let leading: [UInt8]
+        let trailing: [UInt8]
+        /// The variables the pattern binds, sorted: slot `i` of a match's `SlotValues` is
+        /// `slotNames[i]`. A rule's patterns all bind the same variables, so they share slots.
+        let slotNames: [String]
+        /// Each number segment, in order, with its slot.
+        let holes: [Hole]
+        /// Each segment's slot in `slotNames`, -1 for literals, wildcards and unbound variables.
+        let segmentSlots: [Int]
+        /// The slot of `s` (the stage, which the Caffe block spelling depends on), if bound.
+        let stageSlot: Int?
+        /// Each `choice` segment's words as UTF-8, longest first (empty for the other segments),
+        /// so matching neither encodes nor sorts them for every name.
+        let choiceWords: [[Word]]
+
+        init(_ text: String) throws(MappingError) {
+            description = text
+            var segments: [Segment] = []
+            var literal = ""
+            var index = text.startIndex
+            while index < text.endIndex {
+                let c = text[index]
+                if c == "{" {
+                    guard let close = text[index...].firstIndex(of: "}") else { throw .invalidPattern("unclosed { in '\(text)'") }
+                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                    let expression = try PatternExpression(parsing: String(text[text.index(after: index)..<close]))
+                    // `res{s}{b:caffe_block}` is unambiguous; two adjacent decimals (`{a}{b}`) are not.
+                    if case .number(let previous) = segments.last, previous.spelling == .decimal, expression.spelling == .decimal {
+                        throw .invalidPattern("two numbers without text between them in '\(text)'")
+                    }
+                    segments.append(.number(expression))
+                    index = text.index(after: close)
+                } else if c == "*" {
+                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                    segments.append(.wildcard)
+                    index = text.index(after: index)
+                } else {
+                    guard c != "}" else { throw .invalidPattern("stray } in '\(text)'") }
+                    literal.append(c)
+                    index = text.index(after: index)
                 }
-                segments.append(.number(expression))
-                index = text.index(after: close)
-            } else if c == "*" {
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                segments.append(.wildcard)
-                index = text.index(after: index)
-            } else {
-                guard c != "}" else { throw .invalidPattern("stray } in '\(text)'") }
-                literal.append(c)
-                index = text.index(after: index)
             }
+            if !literal.isEmpty { segments.append(.literal(literal)) }
+            self.segments = segments
+            literalBytes = segments.map { if case .literal(let text) = $0 { return Array(text.utf8) } else { return nil } }
+            leading = literalBytes.first.flatMap { $0 } ?? []
+            trailing = segments.count > 1 ? literalBytes.last.flatMap { $0 } ?? [] : []
+            let names = Set(segments.compactMap { if case .number(let e) = $0, e.function == nil { return e.variable } else { return nil } }).sorted()
+            var holes: [Hole] = []
+            var segmentSlots: [Int] = []
+            var choiceWords: [[Word]] = []
+            for (index, segment) in segments.enumerated() {
+                guard case .number(let e) = segment else {
+                    segmentSlots.append(-1)
+                    choiceWords.append([])
+                    continue
+                }
+                let slot = names.firstIndex(of: e.variable) ?? -1
+                segmentSlots.append(slot)
+                holes.append(Hole(segment: index, slot: slot, hasFunction: e.function != nil, scale: e.scale, offset: e.offset))
+                if case .choice(let words) = e.spelling {
+                    let spelled = words.enumerated().map { Word(index: $0.offset, bytes: Array($0.element.utf8)) }
+                    choiceWords.append(spelled.sorted { $0.bytes.count > $1.bytes.count })
+                } else {
+                    choiceWords.append([])
+                }
+            }
+            guard names.count <= SlotValues.capacity, holes.count <= SlotValues.capacity else {
+                throw .invalidPattern("more than \(SlotValues.capacity) numbers in '\(text)'")
+            }
+            slotNames = names
+            self.holes = holes
+            self.segmentSlots = segmentSlots
+            self.choiceWords = choiceWords
+            stageSlot = names.firstIndex(of: "s")
         }
-        if !literal.isEmpty { segments.append(.literal(literal)) }
-        self.segments = segments
-        literalBytes = segments.map { if case .literal(let text) = $0 { return Array(text.utf8) } else { return nil } }
-        leading = literalBytes.first.flatMap { $0 } ?? []
-        trailing = segments.count > 1 ? literalBytes.last.flatMap { $0 } ?? [] : []
     }
 
     /// Variables the pattern binds (function expressions only check, they do not bind).
@@ -76,42 +167,66 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
     /// Matches the whole of `name`; returns the variable bindings, or nil.
     /// Function expressions are checked against `context` where it knows them.
     public func match(_ name: String, context: MappingContext) -> [String: Int]? {
-        match(bytes: Array(name.utf8), context: context)
+        match(bytes: Array(name.utf8), context: context)?.dictionary(names: slotNames)
     }
 
-    /// `match(_:context:)` on a name's UTF-8 bytes, for callers trying many patterns on one name.
-    func match(bytes: [UInt8], context: MappingContext) -> [String: Int]? {
+    /// `match(_:context:)` on a name's UTF-8 bytes, for callers trying many patterns on one name:
+    /// the values by slot (`slotNames`), so that a match allocates and hashes nothing.
+    func match(bytes: [UInt8], context: MappingContext) -> SlotValues? {
         guard bytes.count >= leading.count + trailing.count,
               bytes.starts(with: leading), bytes[(bytes.count - trailing.count)...].elementsEqual(trailing) else { return nil }
-        var found: [(PatternExpression, Int)] = []
-        let matcher = PatternMatcher(segments: segments, literals: literalBytes, bytes: bytes)
-        guard matcher.match(segment: 0, at: 0, found: &found) else { return nil }
-        var bindings: [String: Int] = [:]
-        for (expression, value) in found where expression.function == nil {
-            guard let solved = expression.solve(value) else { return nil }
-            if let previous = bindings[expression.variable], previous != solved { return nil }
-            bindings[expression.variable] = solved
+        // The raw number read at each hole, in the order the holes appear.
+        var found = SlotValues(count: holes.count)
+        let matcher = PatternMatcher(pattern: storage, bytes: bytes)
+        guard matcher.match(at: 0, found: &found) else { return nil }
+        var values = SlotValues(count: slotNames.count)
+        var bound: UInt = 0
+        for (ordinal, hole) in holes.enumerated() where !hole.hasFunction {
+            guard let solved = hole.solve(found[ordinal]) else { return nil }
+            if bound & (1 << hole.slot) != 0 {
+                guard values[hole.slot] == solved else { return nil }
+            }
+            values[hole.slot] = solved
+            bound |= 1 << hole.slot
         }
-        for (expression, value) in found where expression.function != nil {
-            guard let bound = bindings[expression.variable] else { return nil }
-            if let expected = try? expression.evaluate(bound, context: context), expected != value { return nil }
+        for (ordinal, hole) in holes.enumerated() where hole.hasFunction {
+            guard hole.slot >= 0, bound & (1 << hole.slot) != 0 else { return nil }
+            guard case .number(let expression) = segments[hole.segment] else { continue }
+            if let expected = try? expression.evaluate(values[hole.slot], context: context), expected != found[ordinal] { return nil }
         }
-        return bindings
+        return values
     }
 
     /// The name for `bindings`; throws when a variable is unbound or context is missing.
     public func render(_ bindings: [String: Int], context: MappingContext) throws(MappingError) -> String {
+        try render(context: context, stage: bindings["s"]) { _, variable in bindings[variable] }
+    }
+
+    /// The name for `values`, slot `i` being variable `names[i]` (another pattern's `slotNames`
+    /// of the same rule, which binds the same variables, so normally the same array).
+    func render(_ values: SlotValues, names: [String], context: MappingContext) throws(MappingError) -> String {
+        if names == slotNames {
+            return try render(context: context, stage: stageSlot.map { values[$0] }) { segment, _ in
+                segmentSlots[segment] >= 0 ? values[segmentSlots[segment]] : nil
+            }
+        }
+        let stage = names.firstIndex(of: "s").map { values[$0] }
+        return try render(context: context, stage: stage) { _, variable in names.firstIndex(of: variable).map { values[$0] } }
+    }
+
+    /// `value` gives a number segment's variable value from the segment's index and variable.
+    private func render(context: MappingContext, stage: Int?, value: (Int, String) -> Int?) throws(MappingError) -> String {
         var out = ""
-        for segment in segments {
+        for (index, segment) in segments.enumerated() {
             switch segment {
             case .literal(let text): out += text
             case .wildcard: throw .invalidPattern("'\(description)' has a wildcard and names no single tensor")
             case .number(let expression):
-                guard let value = bindings[expression.variable] else {
+                guard let bound = value(index, expression.variable) else {
                     throw .invalidPattern("'\(description)' needs {\(expression.variable)}, which the other side does not bind")
                 }
-                let number = try expression.evaluate(value, context: context)
-                out += try PatternSpelling.spell(number, expression.spelling, stage: bindings["s"], context: context)
+                let number = try expression.evaluate(bound, context: context)
+                out += try PatternSpelling.spell(number, expression.spelling, stage: stage, context: context)
             }
         }
         return out

@@ -1,30 +1,40 @@
 /// Backtracking matcher over a pattern's segments (names are short, patterns have few holes).
 struct PatternMatcher {
-    let segments: [NamePattern.Segment]
-    /// The pattern's literal segments as bytes, index for index with `segments`.
-    let literals: [[UInt8]?]
+    let pattern: NamePattern.Storage
     let bytes: [UInt8]
 
-    func match(segment: Int, at position: Int, found: inout [(PatternExpression, Int)]) -> Bool {
+    /// Matches from `segment` on at `position`; `hole` counts the number segments before it,
+    /// and `found[hole]` receives the raw number read there.
+    func match(segment: Int = 0, at position: Int, hole: Int = 0, found: inout SlotValues) -> Bool {
+        let segments = pattern.segments
         if segment == segments.count { return position == bytes.count }
         switch segments[segment] {
         case .literal:
-            let literal = literals[segment] ?? []
+            let literal = pattern.literalBytes[segment] ?? []
             guard position + literal.count <= bytes.count,
                   bytes[position..<position + literal.count].elementsEqual(literal) else { return false }
-            return match(segment: segment + 1, at: position + literal.count, found: &found)
+            return match(segment: segment + 1, at: position + literal.count, hole: hole, found: &found)
         case .wildcard:
             var end = bytes.count
             while end > position {
-                if match(segment: segment + 1, at: end, found: &found) { return true }
+                if match(segment: segment + 1, at: end, hole: hole, found: &found) { return true }
                 end -= 1
             }
             return false
         case .number(let expression):
+            if case .choice = expression.spelling {
+                // Longest first, as `PatternSpelling.candidates` reads them.
+                for word in pattern.choiceWords[segment] {
+                    let end = position + word.bytes.count
+                    guard end <= bytes.count, bytes[position..<end].elementsEqual(word.bytes) else { continue }
+                    found[hole] = word.index
+                    if match(segment: segment + 1, at: end, hole: hole + 1, found: &found) { return true }
+                }
+                return false
+            }
             for (value, end) in PatternSpelling.candidates(bytes, from: position, expression.spelling) {
-                found.append((expression, value))
-                if match(segment: segment + 1, at: end, found: &found) { return true }
-                found.removeLast()
+                found[hole] = value
+                if match(segment: segment + 1, at: end, hole: hole + 1, found: &found) { return true }
             }
             return false
         }
