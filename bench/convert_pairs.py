@@ -9,9 +9,17 @@ best 0.041). Here each round is: binary A and binary B (alternating which goes f
 `floor hash`, the SHA-256 a bundle records. Prints each binary's median and best, and the medians'
 ratios to the floors. Give the same binary twice to measure one build.
 
+`--case` picks the conversion: `plain` (the pickle to its own convention, the figure issue #14
+holds), `momentum` (the same pickle with an SGD momentum blob beside every weight, as Detectron's
+own model_final.pkl files hold: 508 MB, half of it optimizer state the output leaves out), or
+`torchvision` (the pickle to torchvision's names: norms unfolded, so some tensors are computed).
+
 usage: python bench/convert_pairs.py A B [--formats safetensors,pth,pkl,h5] [--rounds 9]
+                                         [--case plain|momentum|torchvision]
 """
 import argparse
+import pickle
+import random
 import statistics
 import sys
 
@@ -27,17 +35,40 @@ def remove(path):
     measure.fresh(path)
 
 
+def momentum_pickle(source):
+    """`source` with a `<name>_momentum` blob beside every blob (protocol 4, in a shuffled order
+    as a Python 2 dict would have it), written once."""
+    path = OUT / "r101_fpn_detectron_momentum.pkl"
+    if not path.exists():
+        with open(source, "rb") as f:
+            model = pickle.load(f, encoding="latin1")
+        blobs = {}
+        names = list(model["blobs"])
+        random.Random(0).shuffle(names)
+        for name in names:
+            blobs[name] = model["blobs"][name]
+            blobs[name + "_momentum"] = model["blobs"][name] * 0.5
+        model["blobs"] = blobs
+        with open(path, "wb") as f:
+            pickle.dump(model, f, protocol=4)
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("a")
     parser.add_argument("b")
     parser.add_argument("--formats", default="safetensors,pth,pkl,h5")
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--case", choices=["plain", "momentum", "torchvision"], default="plain")
     args = parser.parse_args()
     make_checkpoints.main()
     floor.build()
-    source = convert_speed.detectron_pickle(args.a)
-    print(f"convert {source.stat().st_size / 1e6:.0f} MB Detectron pickle, {args.rounds} rounds per format; "
+    source = plain = convert_speed.detectron_pickle(args.a)
+    extra = ["--to", "torchvision"] if args.case == "torchvision" else []
+    if args.case == "momentum":
+        source = momentum_pickle(source)
+    print(f"convert {source.stat().st_size / 1e6:.0f} MB Detectron pickle ({args.case}), {args.rounds} rounds per format; "
           f"load average {measure.load_average()}", flush=True)
     floor_path = OUT / "floor.bin"
     for fmt in args.formats.split(","):
@@ -47,14 +78,15 @@ def main():
         for round_index in range(args.rounds):
             # The floors first: right after a bundle conversion's output was removed, the write
             # floor measured 0.09-0.45 s instead of 0.04 (the file system still busy with it).
-            floors.append(floor.run("write", source, floor_path)[1])
+            # The output's size, not the source's: the momentum case's output is half its source.
+            floors.append(floor.run("write", plain, floor_path)[1])
             remove(floor_path)
             if fmt == "h5":
                 hashes.append(floor.run("hash", source)[1])
             order = [args.a, args.b] if round_index % 2 == 0 else [args.b, args.a]
             for binary in order:
                 remove(output)
-                elapsed, _, code = measure.run([binary, "convert", source, "-o", output])
+                elapsed, _, code = measure.run([binary, "convert", source, "-o", output, *extra])
                 if code != 0:
                     raise SystemExit(f"{binary} failed converting to {fmt}")
                 times[binary].append(elapsed)
