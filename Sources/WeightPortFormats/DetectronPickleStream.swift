@@ -54,9 +54,9 @@ public final class DetectronPickleStream: @unchecked Sendable {
         // same may take it.
         let same = { (streamed: Tensor, output: Tensor) in streamed.shape == output.shape && streamed.dtype == output.dtype }
         streamed.plan(object.tensors, compatible: same)
-        guard try streamed.join() else { return abandon() }
+        guard try streamed.join() else { return streamed.abandon() }
         let sink = streamed.sink
-        do {
+        return try streamed.complete { [streamed, box] in
             try DetectronPickleWriter.checkDTypes(object)
             // The streaming thread's last BINPUT and POP (or, with nothing streamed, PROTO).
             try sink.write(box.writer.takeBytes())
@@ -72,21 +72,11 @@ public final class DetectronPickleStream: @unchecked Sendable {
             }
             writer.stop()
             try sink.write(writer.takeBytes())
-            try sink.commit()
-            return true
-        } catch {
-            sink.abort()
-            throw error
         }
     }
 
     /// Stops writing and removes the file. Safe after `finish`.
     public func abort() { streamed.abort() }
-
-    private func abandon() -> Bool {
-        streamed.abort()
-        return false
-    }
 }
 
 /// The streaming thread's pickle writer (a struct, so it needs a home both threads can reach).

@@ -164,21 +164,16 @@ public struct PickleWriter {
     }
 
     /// Stores the top of the stack in memo slot `index` (BINPUT, or LONG_BINPUT past 255).
-    public mutating func memoize(_ index: Int) {
-        if index < 256 {
-            bytes += [Op.binput, UInt8(index)]
-        } else {
-            bytes.append(Op.longBinput)
-            appendLE(UInt32(index))
-        }
-    }
+    public mutating func memoize(_ index: Int) { memo(index, short: Op.binput, long: Op.longBinput) }
 
     /// Pushes memo slot `index` (BINGET, or LONG_BINGET past 255).
-    public mutating func memoGet(_ index: Int) {
+    public mutating func memoGet(_ index: Int) { memo(index, short: Op.binget, long: Op.longBinget) }
+
+    private mutating func memo(_ index: Int, short: UInt8, long: UInt8) {
         if index < 256 {
-            bytes += [Op.binget, UInt8(index)]
+            bytes += [short, UInt8(index)]
         } else {
-            bytes.append(Op.longBinget)
+            bytes.append(long)
             appendLE(UInt32(index))
         }
     }

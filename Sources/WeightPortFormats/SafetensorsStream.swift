@@ -42,49 +42,40 @@ public final class SafetensorsStream: @unchecked Sendable {
     /// Names the streamed bytes after `tensors` (the conversion's output), writes the rest and
     /// the header, and moves the file into place. Returns false, having removed the file, when
     /// the streamed layout cannot hold `tensors`; throws what writing threw.
-    public func finish(_ tensors: StateDict, metadata: [String: String]) throws(WriterError) -> Bool {
+    public func finish(_ tensors: StateDict, metadata: [String: String]) throws -> Bool {
         streamed.plan(tensors.map(\.tensor))
-        guard try streamed.join() else { return abandon() }
+        guard try streamed.join() else { return streamed.abandon() }
+        // The streamed tensors lie in the order written, skipped ones taking no space.
+        var offsets: [Int: Int] = [:]
+        var offset = 0
+        for (i, tensor) in streamed.tensors.enumerated() where streamed.wasWritten(i) {
+            offsets[i] = offset
+            offset += tensor.byteCount
+        }
+        var placed: [(SafetensorsWriter.Entry, Range<Int>)] = []
+        var appended: [Tensor] = []
+        var used = Set<Int>()
+        for entry in try SafetensorsWriter.sortedEntries(tensors) {
+            let count = entry.tensor.byteCount
+            if let i = streamed.streamedIndex(of: entry.tensor), let start = offsets[i], used.insert(i).inserted {
+                placed.append((entry, start..<(start + count)))
+            } else {
+                placed.append((entry, offset..<(offset + count)))
+                appended.append(entry.tensor)
+                offset += count
+            }
+        }
+        let header = SafetensorsWriter.headerJSON(placed, metadata: metadata)
+        guard used.count == offsets.count, header.count <= prefix - 8 else { return streamed.abandon() }
         let sink = streamed.sink
-        do throws(WriterError) {
-            // The streamed tensors lie in the order written, skipped ones taking no space.
-            var offsets: [Int: Int] = [:]
-            var offset = 0
-            for (i, tensor) in streamed.tensors.enumerated() where streamed.wasWritten(i) {
-                offsets[i] = offset
-                offset += tensor.byteCount
-            }
-            var placed: [(SafetensorsWriter.Entry, Range<Int>)] = []
-            var appended: [Tensor] = []
-            var used = Set<Int>()
-            for entry in try SafetensorsWriter.sortedEntries(tensors) {
-                let count = entry.tensor.byteCount
-                if let i = streamed.streamedIndex(of: entry.tensor), let start = offsets[i], used.insert(i).inserted {
-                    placed.append((entry, start..<(start + count)))
-                } else {
-                    placed.append((entry, offset..<(offset + count)))
-                    appended.append(entry.tensor)
-                    offset += count
-                }
-            }
-            let header = SafetensorsWriter.headerJSON(placed, metadata: metadata)
-            guard used.count == offsets.count, header.count <= prefix - 8 else { return abandon() }
+        let prefix = prefix
+        return try streamed.complete {
             for tensor in appended { try sink.write(WriterTensorBytes.littleEndian(tensor)) }
             let length = withUnsafeBytes(of: UInt64(prefix - 8).littleEndian) { Array($0) }
             try sink.overwrite(length + header + [UInt8](repeating: 0x20, count: prefix - 8 - header.count), at: 0)
-            try sink.commit()
-            return true
-        } catch {
-            sink.abort()
-            throw error
         }
     }
 
     /// Stops writing and removes the file. Safe after `finish`.
     public func abort() { streamed.abort() }
-
-    private func abandon() -> Bool {
-        streamed.abort()
-        return false
-    }
 }

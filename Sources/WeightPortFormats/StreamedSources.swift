@@ -164,6 +164,26 @@ final class StreamedSources: @unchecked Sendable {
         return i
     }
 
+    /// Runs `body` (the format's names, header and remaining tensors, after `join`) and moves
+    /// the file into place; if it throws, the file is removed and the error propagates.
+    /// Returns true, for the streams' `finish`.
+    func complete(_ body: () throws -> Void) throws -> Bool {
+        do {
+            try body()
+            try sink.commit()
+            return true
+        } catch {
+            sink.abort()
+            throw error
+        }
+    }
+
+    /// Removes the file and returns false: the stream cannot hold the output.
+    func abandon() -> Bool {
+        abort()
+        return false
+    }
+
     /// Stops writing and removes the file. Safe to call more than once, and after a commit.
     func abort() {
         condition.lock()

@@ -51,9 +51,9 @@ public final class TorchZipStream: @unchecked Sendable {
     /// Writes `object` (the checkpoint holding the conversion's tensors) over the streamed
     /// storages and moves the file into place. Returns false, having removed the file, when a
     /// streamed storage would be left unused; throws what writing threw.
-    public func finish(_ object: PickleWritable) throws(WriterError) -> Bool {
+    public func finish(_ object: PickleWritable) throws -> Bool {
         streamed.plan(object.tensors)
-        guard try streamed.join() else { return abandon() }
+        guard try streamed.join() else { return streamed.abandon() }
         var extra: [Tensor] = []
         var used = Set<Int>()
         let base = streamed.tensors.count
@@ -62,28 +62,18 @@ public final class TorchZipStream: @unchecked Sendable {
             extra.append(tensor)
             return base + extra.count - 1
         }
-        do throws(WriterError) {
+        return try streamed.complete { [zip, folder] in
             for (j, tensor) in extra.enumerated() {
                 try zip.addRecord(name: folder + "/data/\(base + j)", data: WriterTensorBytes.littleEndian(tensor))
             }
             try zip.addRecord(name: folder + "/data.pkl", bytes: pickle)
             try zip.addRecord(name: folder + "/version", bytes: Array("3\n".utf8))
             try zip.finish()
-            try streamed.sink.commit()
-            return true
-        } catch {
-            streamed.sink.abort()
-            throw error
         }
     }
 
     /// Stops writing and removes the file. Safe after `finish`.
     public func abort() { streamed.abort() }
-
-    private func abandon() -> Bool {
-        streamed.abort()
-        return false
-    }
 }
 
 /// The record the streaming thread has begun and not yet ended.

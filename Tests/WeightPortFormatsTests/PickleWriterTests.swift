@@ -67,6 +67,27 @@ final class PickleWriterTests: XCTestCase {
                        try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("writers/detectron_flat.pkl"))))
     }
 
+    /// The memo opcodes the streamed Detectron pickle uses: one-byte slots up to 255, four-byte
+    /// ones past it, values read back through the memo, POP leaving the stack as it was.
+    func testMemoSlotsBothWidthsReadBack() throws {
+        var writer = PickleWriter(stringStyle: .python2)
+        for i in 0..<300 {
+            writer.int(i * 3)
+            writer.memoize(i)
+            writer.pop()
+        }
+        writer.tuple(count: 4) { items in
+            for i in [0, 255, 256, 299] { items.memoGet(i) }
+        }
+        writer.stop()
+        XCTAssertTrue(writer.bytes.starts(with: [0x80, 2, 0x4B, 0, 0x71, 0, 0x30]))
+        XCTAssertNotNil(writer.bytes.firstRange(of: [0x72, 43, 1, 0, 0]), "LONG_BINPUT 299, little-endian")
+        var unpickler = Unpickler(ByteRegion(copying: writer.bytes))
+        guard case .tuple(let tuple) = try unpickler.load() else { return XCTFail("not a tuple") }
+        let values = tuple.items.map { value -> Int? in if case .int(let i) = value { i } else { nil } }
+        XCTAssertEqual(values, [0, 765, 768, 897])
+    }
+
     func testDetectronRefusesTypesNumpyLacks() throws {
         let dir = try temporaryFolder()
         let bf16 = try Tensor(dtype: .bfloat16, shape: [2], storage: ByteRegion(copying: [0, 0x3F, 0, 0x40]))
