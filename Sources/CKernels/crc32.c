@@ -104,15 +104,19 @@ static uint32_t crc32_vpclmul(uint32_t state, const unsigned char *p, long n) {
     return crc32_bitwise(crc32_bitwise(0, bytes, 16), p, n);
 }
 
+// Decided once; several checksum threads may ask at the same moment, hence the atomics (they
+// would all store the same answer).
 static int wide_available = -1;
 
 static int wide_supported(void) {
-    if (wide_available < 0) {
+    int known = __atomic_load_n(&wide_available, __ATOMIC_RELAXED);
+    if (known < 0) {
         __builtin_cpu_init();
-        wide_available = __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f")
+        known = __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f")
             && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("pclmul");
+        __atomic_store_n(&wide_available, known, __ATOMIC_RELAXED);
     }
-    return wide_available;
+    return known;
 }
 #endif
 

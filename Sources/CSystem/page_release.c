@@ -12,8 +12,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
-enum { queue_capacity = 1024, page = 4096 };
+enum { queue_capacity = 1024 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
@@ -42,8 +43,9 @@ static void *release_loop(void *unused) {
 
 void wp_release_pages(const void *address, size_t length) {
     // Only whole pages inside the range: its first and last pages may hold a neighbour's bytes.
-    uintptr_t start = ((uintptr_t)address + page - 1) & ~(uintptr_t)(page - 1);
-    uintptr_t end = ((uintptr_t)address + length) & ~(uintptr_t)(page - 1);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)address + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)address + length) & ~(page - 1);
     if (end <= start) return;
     pthread_mutex_lock(&lock);
     if (!started) {

@@ -13,6 +13,7 @@ final class ChecksumPipeline: @unchecked Sendable {
     private let condition = NSCondition()
     private var checksums: [UInt32]
     private var ready = 0
+    private var cancelled = false
 
     /// Starts checksumming the regions; nil entries are skipped (their checksum reads as 0).
     /// `prefault` maps each region's pages in one call before reading it (MADV_POPULATE_READ),
@@ -21,6 +22,10 @@ final class ChecksumPipeline: @unchecked Sendable {
         checksums = [UInt32](repeating: 0, count: regions.count)
         Thread.detachNewThread { [self] in
             for (i, region) in regions.enumerated() {
+                condition.lock()
+                let stop = cancelled
+                condition.unlock()
+                if stop { return }
                 if prefault, let region { wp_prefault(region.base, region.count) }
                 let crc = region.map { FastCRC32.checksum($0.bytes) } ?? 0
                 condition.lock()
@@ -30,6 +35,14 @@ final class ChecksumPipeline: @unchecked Sendable {
                 condition.unlock()
             }
         }
+    }
+
+    /// Stops the worker after the region it is on, for a caller that will ask for no more
+    /// checksums (a stream given up): the regions left are not read.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.unlock()
     }
 
     /// The CRC-32 of region `index`, waiting for it if the worker has not reached it yet.

@@ -54,17 +54,26 @@ public final class DetectronPickleStream: @unchecked Sendable {
         // same may take it.
         let same = { (streamed: Tensor, output: Tensor) in streamed.shape == output.shape && streamed.dtype == output.dtype }
         streamed.plan(object.tensors, compatible: same)
-        guard try streamed.join() else { return streamed.abandon() }
+        guard streamed.join() else { return streamed.abandon() }
+        // Which streamed array each of the object's tensors takes, in the order the writer meets
+        // them (nil: written in place); decided before anything is written, so that a streamed
+        // array nothing takes abandons the file instead of staying in it.
+        var used = Set<Int>()
+        let takes = object.tensors.map { tensor -> Int? in
+            guard let i = streamed.streamedIndex(of: tensor), same(streamed.tensors[i], tensor), used.insert(i).inserted else { return nil }
+            return i
+        }
+        guard streamed.usesAllWritten(used) else { return streamed.abandon() }
         let sink = streamed.sink
-        return try streamed.complete { [streamed, box] in
+        return try streamed.complete { [box] in
             try DetectronPickleWriter.checkDTypes(object)
             // The streaming thread's last BINPUT and POP (or, with nothing streamed, PROTO).
             try sink.write(box.writer.takeBytes())
             var writer = PickleWriter(stringStyle: .python2)
             _ = writer.takeBytes()  // PROTO is already in the file
-            var used = Set<Int>()
+            var next = takes.makeIterator()
             try writer.write(object) { writer, tensor throws(WriterError) in
-                if let i = streamed.streamedIndex(of: tensor), same(streamed.tensors[i], tensor), used.insert(i).inserted {
+                if let i = next.next() ?? nil {
                     writer.memoGet(i)
                 } else {
                     try DetectronPickleWriter.writeArray(tensor, with: &writer, to: sink)

@@ -44,7 +44,7 @@ public final class SafetensorsStream: @unchecked Sendable {
     /// the streamed layout cannot hold `tensors`; throws what writing threw.
     public func finish(_ tensors: StateDict, metadata: [String: String]) throws -> Bool {
         streamed.plan(tensors.map(\.tensor))
-        guard try streamed.join() else { return streamed.abandon() }
+        guard streamed.join() else { return streamed.abandon() }
         // The streamed tensors lie in the order written, skipped ones taking no space.
         var offsets: [Int: Int] = [:]
         var offset = 0
@@ -66,7 +66,7 @@ public final class SafetensorsStream: @unchecked Sendable {
             }
         }
         let header = SafetensorsWriter.headerJSON(placed, metadata: metadata)
-        guard used.count == offsets.count, header.count <= prefix - 8 else { return streamed.abandon() }
+        guard streamed.usesAllWritten(used), header.count <= prefix - 8 else { return streamed.abandon() }
         let sink = streamed.sink
         let prefix = prefix
         return try streamed.complete {

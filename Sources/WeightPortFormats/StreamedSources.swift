@@ -1,5 +1,6 @@
 import CSystem
 import Foundation
+import Synchronization
 import WeightPortCore
 
 /// The source tensors' bytes written to an output on another thread while the conversion is
@@ -35,8 +36,10 @@ final class StreamedSources: @unchecked Sendable {
     private var joined = false
     private var started = false
     private let byBase: [UnsafeRawPointer: Int]
-    private var owners: [UnsafeRawPointer: Int] = [:]
+    /// Output bytes (start and length) → the streamed tensor planned for them.
+    private var owners: [Span: Int] = [:]
     private let checksums: ChecksumPipeline?
+    private let prefaulting = StopFlag()
     /// Tests: when set before `start`, the thread waits for it before writing anything (so that
     /// the plan can arrive first).
     var gate: DispatchSemaphore?
@@ -65,7 +68,11 @@ final class StreamedSources: @unchecked Sendable {
         let regions = tensors.map(WriterTensorBytes.littleEndian)
         // In the order written: the checksums read each region anyway, so they bring it in.
         self.checksums = checksums ? ChecksumPipeline(regions, prefault: true) : nil
-        if !checksums { Thread.detachNewThread { for region in regions { prefault(region) } } }
+        if !checksums {
+            Thread.detachNewThread { [prefaulting] in
+                for region in regions where !prefaulting.stopped { prefault(region) }
+            }
+        }
     }
 
     /// Starts the thread: `begin` once, then for each tensor in order `before(i, tensor)`, its
@@ -116,25 +123,28 @@ final class StreamedSources: @unchecked Sendable {
     /// bytes carry the source's shape needs the output's to be the same). Call once, before `join`.
     func plan(_ outputs: [Tensor], compatible: (_ streamed: Tensor, _ output: Tensor) -> Bool = { _, _ in true }) {
         var planned = [Bool](repeating: false, count: tensors.count)
-        var unmatched: [(UnsafeRawPointer, Tensor)] = []
+        var unmatched: [Tensor] = []
         for tensor in outputs where WriterTensorBytes.isView(tensor) {
             let bytes = WriterTensorBytes.littleEndian(tensor)
+            let span = Span(bytes)
+            guard owners[span] == nil, bytes.count > 0 else { continue }
             if let i = byBase[bytes.base], tensors[i].byteCount == bytes.count, !planned[i], compatible(tensors[i], tensor) {
                 planned[i] = true
-                owners[bytes.base] = i
-            } else if bytes.count > 0 {
-                unmatched.append((bytes.base, tensor))
+                owners[span] = i
+            } else {
+                unmatched.append(tensor)
             }
         }
-        for (base, tensor) in unmatched {
+        for tensor in unmatched {
             let bytes = WriterTensorBytes.littleEndian(tensor)
+            guard owners[Span(bytes)] == nil else { continue }
             let i = tensors.indices.first { i in
                 !planned[i] && tensors[i].byteCount == bytes.count && compatible(tensors[i], tensor)
                     && memcmp(WriterTensorBytes.littleEndian(tensors[i]).base, bytes.base, bytes.count) == 0
             }
             if let i {
                 planned[i] = true
-                owners[base] = i
+                owners[Span(bytes)] = i
             }
         }
         condition.lock()
@@ -142,15 +152,12 @@ final class StreamedSources: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits for the thread. Throws what writing threw (the file is then removed); false when
-    /// the stream cannot stand: it was cancelled, or wrote a tensor the plan left out.
-    func join() throws(WriterError) -> Bool {
+    /// Waits for the thread. False when the stream cannot stand: it was cancelled, a write
+    /// failed, or it wrote a tensor the plan left out.
+    func join() -> Bool {
         wait()
-        if let failure {
-            sink.abort()
-            throw failure
-        }
-        guard let planned, !cancelled else { return false }
+        // A failed write (a full disk, say) is left to the ordinary writer to meet and report.
+        guard failure == nil, let planned, !cancelled else { return false }
         return zip(written, planned).allSatisfy { written, planned in !written || planned }
     }
 
@@ -159,15 +166,23 @@ final class StreamedSources: @unchecked Sendable {
 
     /// The streamed tensor written for `tensor` (an output the plan matched), if any.
     func streamedIndex(of tensor: Tensor) -> Int? {
-        guard WriterTensorBytes.isView(tensor), let i = owners[WriterTensorBytes.littleEndian(tensor).base],
+        guard WriterTensorBytes.isView(tensor), let i = owners[Span(WriterTensorBytes.littleEndian(tensor))],
               written[i] else { return nil }
         return i
+    }
+
+    /// Whether `used` is exactly the streamed tensors written: the formats' `finish` checks
+    /// this before committing (a written tensor nothing names would be bytes the output never
+    /// held in the ordinary layout; each is used once).
+    func usesAllWritten(_ used: Set<Int>) -> Bool {
+        used == Set(written.indices.filter { written[$0] })
     }
 
     /// Runs `body` (the format's names, header and remaining tensors, after `join`) and moves
     /// the file into place; if it throws, the file is removed and the error propagates.
     /// Returns true, for the streams' `finish`.
     func complete(_ body: () throws -> Void) throws -> Bool {
+        defer { stopBackground() }
         do {
             try body()
             try sink.commit()
@@ -190,7 +205,15 @@ final class StreamedSources: @unchecked Sendable {
         cancelled = true
         condition.unlock()
         wait()
+        stopBackground()
         sink.abort()
+    }
+
+    /// Stops the prefault or checksum thread (once the writer no longer waits for checksums):
+    /// after a stream is given up it would only compete with the ordinary writer for a core.
+    private func stopBackground() {
+        prefaulting.stop()
+        checksums?.cancel()
     }
 
     deinit { abort() }
@@ -205,6 +228,24 @@ final class StreamedSources: @unchecked Sendable {
 /// Brings a region's pages in (one MADV_POPULATE_READ), keeping it alive meanwhile.
 private func prefault(_ region: ByteRegion) {
     withExtendedLifetime(region) { wp_prefault(region.base, region.count) }
+}
+
+/// Set once, read from another thread.
+private final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var stopped: Bool { flag.load(ordering: .relaxed) }
+    func stop() { flag.store(true, ordering: .relaxed) }
+}
+
+/// Bytes by where they start and how many: two outputs sharing a start address (an empty tensor
+/// beside the next, two views of one storage) are different outputs.
+private struct Span: Hashable {
+    let base: UnsafeRawPointer
+    let count: Int
+    init(_ bytes: ByteRegion) {
+        base = bytes.base
+        count = bytes.count
+    }
 }
 
 /// `StreamedSources.start`'s closures, moved to its thread (see there).

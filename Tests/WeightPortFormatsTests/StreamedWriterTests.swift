@@ -149,6 +149,60 @@ final class StreamedWriterTests: XCTestCase {
         XCTAssertEqual(bytes.count, Int(bytes.bytes.loadUnaligned(as: UInt64.self)) + 8 + out.byteCount)
     }
 
+    /// An empty tensor starts where the next one does; it must not be taken for that one (the
+    /// header would name the next tensor's bytes twice, which loaders refuse).
+    func testAnEmptyTensorIsNotTheTensorAfterIt() throws {
+        var tensors = StateDict()
+        tensors["a_empty"] = Tensor(float32: [], shape: [0])
+        tensors["b"] = Tensor(float32: (0..<(300 * 1024)).map(Float.init), shape: [300, 1024])
+        let sourcePath = output("empty-source.safetensors")
+        try SafetensorsWriter.write(tensors, to: sourcePath)
+        let mapped = try SafetensorsReader.read(try MappedFile.map(path: sourcePath)).tensors
+        XCTAssertEqual(mapped["a_empty"]?.storage.base, mapped["b"]?.storage.base, "the case in question")
+        let path = output("empty.safetensors")
+        let stream = try XCTUnwrap(try SafetensorsStream(destination: path, overwrite: false, candidates: mapped.map(\.tensor),
+                                                          sourceNames: mapped.names))
+        XCTAssertTrue(try stream.finish(mapped, metadata: [:]))
+        let bytes = try MappedFile.map(path: path)
+        assertSameTensors(try SafetensorsReader.read(bytes), mapped)
+        XCTAssertEqual(bytes.count, Int(bytes.bytes.loadUnaligned(as: UInt64.self)) + 8 + 300 * 1024 * 4)
+    }
+
+    /// One source tensor under two output names while another source tensor holds the same
+    /// bytes: written before the plan, that other tensor would be in the file with nothing
+    /// naming it, so the stream gives up; with the plan first it is never written.
+    func testNoStreamedTensorIsLeftUnnamed() throws {
+        var tensors = StateDict()
+        let values = (0..<(100 * 1024)).map { Float($0 % 313) }
+        tensors["x"] = Tensor(float32: values, shape: [100, 1024])
+        tensors["y"] = Tensor(float32: values, shape: [100, 1024])
+        let sourcePath = output("twins.pkl")
+        try DetectronPickleWriter.write(tensors, to: sourcePath, layout: .flat)
+        let twins = try WeightFileLoader.load(path: sourcePath).tensors
+        var out = StateDict()
+        out["p"] = twins["x"]
+        out["q"] = twins["x"]
+        let candidates = twins.map(\.tensor)
+
+        let zip = try XCTUnwrap(try TorchZipStream(destination: output("t.pth"), overwrite: false, candidates: candidates))
+        zip.streamed.writesDone.wait()
+        XCTAssertFalse(try zip.finish(.stateDict(out)))
+        let pkl = try XCTUnwrap(try DetectronPickleStream(destination: output("t.pkl"), overwrite: false, candidates: candidates))
+        pkl.streamed.writesDone.wait()
+        XCTAssertFalse(try pkl.finish(DetectronPickleWriter.object(out, layout: .flat)))
+        try assertFolderHolds(["twins.pkl"])
+
+        let gate = DispatchSemaphore(value: 0)
+        let planned = try XCTUnwrap(try TorchZipStream(destination: output("t.pth"), overwrite: false, candidates: candidates, gate: gate))
+        planned.streamed.plan(PickleWritable.stateDict(out).tensors)
+        gate.signal()
+        XCTAssertTrue(try planned.finish(.stateDict(out)))
+        let file = try TorchZipReader.read(try MappedFile.map(path: output("t.pth")))
+        assertSameTensors(file, out)
+        let records = try ZipDirectory(try MappedFile.map(path: output("t.pth"))).entries.map(\.name).filter { $0.contains("/data/") }
+        XCTAssertEqual(records.count, 2, "\(records): x streamed, and one copy for q; y never written")
+    }
+
     func testAbortLeavesNoFile() throws {
         let stream = try XCTUnwrap(try TorchZipStream(destination: output("gone.pth"), overwrite: false,
                                                        candidates: source.map(\.tensor)))
