@@ -41,8 +41,21 @@ int wp_spawn(const char *path, char *const argv[], const int *fds, int count) {
     for (int i = 0; i < count && status == 0; i++) status = posix_spawn_file_actions_adddup2(&actions, 100 + i, 3 + i);
     // The child's diagnostics (a library's abort message) are not the caller's: its outcome is.
     if (status == 0) status = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    // The child dies of its own limits: a signal the parent ignores (the CLI ignores SIGXFSZ, so
+    // that a write past `ulimit -f` fails with EFBIG) is back to its default there.
+    posix_spawnattr_t attributes;
+    int have_attributes = status == 0 && posix_spawnattr_init(&attributes) == 0;
+    if (have_attributes) {
+        sigset_t defaults;
+        sigemptyset(&defaults);
+        sigaddset(&defaults, SIGXFSZ);
+        sigaddset(&defaults, SIGXCPU);
+        posix_spawnattr_setsigdefault(&attributes, &defaults);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+    }
     pid_t pid = -1;
-    if (status == 0) status = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+    if (status == 0) status = posix_spawn(&pid, path, &actions, have_attributes ? &attributes : NULL, argv, environ);
+    if (have_attributes) posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     if (status != 0) { errno = status; return -1; }
     return pid;

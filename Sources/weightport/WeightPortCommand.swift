@@ -17,6 +17,10 @@ struct WeightPortCommand: ParsableCommand {
         // Untrusted HDF5 is read by a fresh copy of this executable (see HDF5IsolatedReader).
         HDF5IsolatedReader.runChildIfRequested(CommandLine.arguments)
         HDF5IsolatedReader.registerExecutable("/proc/self/exe")
+        // A write past the file-size limit (`ulimit -f`) then fails with EFBIG, which every
+        // writer reports as one line and cleans up after, instead of killing the process with
+        // its temporary file left behind. (The isolated reader's child gets the default back.)
+        signal(SIGXFSZ, SIG_IGN)
         EarlyBuiltInTables.startIfConverting()
         do {
             var command = try parseAsRoot()

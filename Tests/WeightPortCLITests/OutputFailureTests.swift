@@ -9,12 +9,13 @@ import XCTest
 /// A bundle used to crash *after* reporting a cut-short write: libhdf5's exit handler tried again
 /// to close the file whose close had failed (SIGSEGV in H5F__close_cb).
 final class OutputFailureTests: XCTestCase {
-    /// Runs the CLI through /bin/sh with SIGXFSZ ignored (so a write past the limit fails with
-    /// EFBIG instead of killing the process) and the file size limited to `blocks` × 512 bytes.
+    /// Runs the CLI through /bin/sh with the file size limited to `blocks` × 512 bytes. SIGXFSZ
+    /// is left at its default: the CLI ignores it itself, so a write past the limit fails with
+    /// EFBIG instead of killing the process.
     private func runLimited(_ arguments: [String], blocks: Int) throws -> (status: Int32, signalled: Bool, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\"", CLIRunner.executable.path] + arguments
+        process.arguments = ["-c", "trap - XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\"", CLIRunner.executable.path] + arguments
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
