@@ -60,7 +60,7 @@ let package = Package(
             "WeightPortModels", "WeightPortReference", "WeightPortVocabulary", "CCrypto",
         ]),
         .executableTarget(name: "weightport", dependencies: [
-            "WeightPort", "WeightPortCore", "WeightPortHDF5", "WeightPortMapping", "WeightPortBuiltInTables",
+            "WeightPort", "WeightPortCore", "WeightPortHDF5", "WeightPortMapping", "WeightPortBuiltInTables", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wpbench", dependencies: ["WeightPortReference", "WeightPortModels", "WeightPortCore"],

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// The last step every writer shares: a finished temporary file beside the destination becomes
@@ -24,11 +25,16 @@ public struct AtomicPublisher: Sendable {
     /// at the price of waiting for the disk (measured 0.2–0.3 s on a 250 MB output here).
     public static let durable = ProcessInfo.processInfo.environment["WEIGHTPORT_FSYNC"] == "1"
 
+    /// Where `temporaryPath` is registered for removal on an interrupting signal (see
+    /// `wp_temp_cleanup_on_signals`, which the command line installs).
+    private let cleanupSlot: Int32
+
     public init(destination: String, overwrite: Bool) {
         self.destination = destination
         self.overwrite = overwrite
         let (folder, name) = AtomicPublisher.split(destination)
         temporaryPath = folder + "." + name + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        cleanupSlot = wp_temp_register(temporaryPath)
     }
 
     /// fsyncs the temporary file (when durable) and moves it into place; without `overwrite`,
@@ -42,6 +48,7 @@ public struct AtomicPublisher: Sendable {
             discard()
             throw error
         }
+        wp_temp_unregister(cleanupSlot, temporaryPath)
         // Makes the rename durable; a failure here cannot undo the (already visible) output.
         let folder = AtomicPublisher.split(destination).folder
         if AtomicPublisher.durable { try? AtomicPublisher.sync(path: folder.isEmpty ? "." : folder) }
@@ -50,6 +57,7 @@ public struct AtomicPublisher: Sendable {
     /// Removes the temporary file; the destination is untouched.
     public func discard() {
         unlink(temporaryPath)
+        wp_temp_unregister(cleanupSlot, temporaryPath)
     }
 
     private func move() throws(Failure) {

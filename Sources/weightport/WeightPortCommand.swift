@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import Foundation
 import WeightPort
 import WeightPortHDF5
@@ -21,6 +22,8 @@ struct WeightPortCommand: ParsableCommand {
         // writer reports as one line and cleans up after, instead of killing the process with
         // its temporary file left behind. (The isolated reader's child gets the default back.)
         signal(SIGXFSZ, SIG_IGN)
+        // Ctrl-C, SIGTERM or a closed terminal: the hidden temporary file goes too.
+        wp_temp_cleanup_on_signals()
         EarlyBuiltInTables.startIfConverting()
         do {
             var command = try parseAsRoot()

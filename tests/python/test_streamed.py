@@ -9,6 +9,9 @@ pickle again.
 """
 import json
 import pickle
+import signal
+import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -114,3 +117,28 @@ def test_small_sources_keep_the_reference_layout(run, tmp_path):
     from helpers import CONVENTIONS
     report = convert(run, CONVENTIONS / "torchvision.pth", "-o", tmp_path / "small.safetensors")
     assert report["written_while_mapping"] is False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_conversion_leaves_no_temporary_file(weightport_bin, resnet, tmp_path, signum):
+    """Ctrl-C (or SIGTERM) while the output is being written: the hidden temporary file goes
+    with the process, which still dies of the signal."""
+    _, _, source = resnet
+    interrupted = 0
+    for attempt in range(5):
+        out = tmp_path / f"out{attempt}"
+        out.mkdir()
+        process = subprocess.Popen([weightport_bin, "convert", str(source), "-o", str(out / "r50.safetensors")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not any(p.name.startswith(".r50.safetensors.tmp-") for p in out.iterdir()) and process.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.0005)
+        process.send_signal(signum)
+        code = process.wait()
+        if code == -signum:
+            interrupted += 1
+            assert list(out.iterdir()) == []
+        else:  # finished before the signal arrived
+            assert code == 0 and [p.name for p in out.iterdir()] == ["r50.safetensors"]
+    assert interrupted > 0

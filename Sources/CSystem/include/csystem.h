@@ -32,6 +32,20 @@ void wp_release_pages(const void *address, size_t length);
 /// a release still pending could otherwise drop pages of a later map at the same address.
 void wp_release_pages_drain(void);
 
+// ---- temporary outputs removed on SIGINT/SIGTERM/SIGHUP (temp_cleanup.c)
+
+/// Records `path` as a temporary file to remove if the process is interrupted; returns its slot
+/// (for `wp_temp_unregister`), or -1 when all 64 slots are taken or the path is too long.
+int wp_temp_register(const char *path);
+
+/// Forgets slot `slot` if it still holds `path` (a copy of a publisher may ask twice).
+void wp_temp_unregister(int slot, const char *path);
+
+/// Installs the handlers that remove the registered files and then die of the signal (the
+/// command line's choice; a library leaves the process's signals alone). Signals the process
+/// ignores stay ignored.
+void wp_temp_cleanup_on_signals(void);
+
 // ---- child processes (the isolated HDF5 reader; process.c)
 
 /// memfd_create(name, MFD_CLOEXEC): an anonymous file in memory. Returns the descriptor or -1.
