@@ -64,7 +64,7 @@ int wp_spawn(const char *path, char *const argv[], const int *fds, int count) {
 /// A forked child dies of its own signals: the parent's handlers (libFuzzer's crash handlers,
 /// a sanitizer's death callback that would write the parent's input out as a crash) are not its.
 static void reset_inherited_handlers(void) {
-    const int signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP, SIGALRM, SIGINT, SIGTERM,
+    const int signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP, SIGALRM, SIGINT, SIGTERM, SIGHUP,
                             SIGXCPU, SIGXFSZ, SIGUSR1, SIGUSR2, SIGPIPE };
     for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) signal(signals[i], SIG_DFL);
     // Nor is its stderr the parent's: a library's abort message (or a sanitizer's report, under
