@@ -36,7 +36,7 @@ public final class SharedTableParsing: @unchecked Sendable {
     }
 
     /// `CatalogPreview.quick` of the tables, which the helper reads before parsing them (nil
-    /// when their text does not allow it). Waits for that if need be, well under a millisecond.
+    /// when their text does not allow it). Waits for that if need be, about a millisecond.
     public func preview() -> CatalogPreview? {
         condition.lock()
         defer { condition.unlock() }
