@@ -36,10 +36,10 @@ public enum CanonicalModelLoader {
                             prefault: WeightFileLoader.Prefault,
                             parsed: (WeightFile, () throws -> MappingCatalog) -> Bool = { _, _ in false }) throws -> CanonicalModel {
         let (file, bytes) = try WeightFileLoader.loadMapped(path: path, prefault: prefault)
+        // A conversion writes each tensor once: its pages can go as soon as they are written.
         if prefault == .afterParsing { bytes.releasesWrittenPages = true }
         let writing = withoutActuallyEscaping(catalog) { catalog in parsed(file, catalog) }
         let catalog = try catalog()
-        // (A conversion writes each tensor once: its pages can go as soon as they are written.)
         // Only now: while the tables were still being parsed on the other core, a prefault there
         // delayed them, and the tables stand between the parsed file and everything after it.
         if !writing && prefault == .afterParsing { bytes.prefaultInBackground() }

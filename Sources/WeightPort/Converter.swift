@@ -68,10 +68,10 @@ public enum Converter {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
         let checksum = format == .bundle ? BundleExporter.sourceChecksum(request.source) : nil
-        // A bundle's checksum holds one core for longer than everything else takes on the
-        // other, so nothing is prefaulted there: a third thread would slow the checksum down.
         var stream: StreamedOutput?
         defer { stream?.abort() }
+        // A bundle's checksum holds one core for longer than everything else takes on the
+        // other, so nothing is prefaulted there: a third thread would slow the checksum down.
         let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: loadCatalog,
                                                  prefault: format == .bundle ? .lazily : .afterParsing) { file, catalog in
             let tables = { preview?() ?? (try? catalog()).map(CatalogPreview.init) }

@@ -60,7 +60,8 @@ public final class DetectronPickleStream: @unchecked Sendable {
         // array nothing takes abandons the file instead of staying in it.
         var used = Set<Int>()
         let takes = object.tensors.map { tensor -> Int? in
-            guard let i = streamed.streamedIndex(of: tensor), same(streamed.tensors[i], tensor), used.insert(i).inserted else { return nil }
+            // `streamedIndex` knows only the matches the plan made, all of them `same`.
+            guard let i = streamed.streamedIndex(of: tensor), used.insert(i).inserted else { return nil }
             return i
         }
         guard streamed.usesAllWritten(used) else { return streamed.abandon() }

@@ -3,7 +3,7 @@ import WeightPortCore
 
 /// A safetensors file written while the conversion maps names (`StreamedSources`).
 ///
-/// The source's bytes go first, after space kept for the header, in file order; `finish` names
+/// The source's bytes go first, after space kept for the header, largest tensor first; `finish` names
 /// each range and writes the header into that space, padded with spaces (the format allows
 /// whitespace after the JSON; readers take the data to start where the header's length says).
 /// The file differs from the reference writer's only in the data's order and the padding.
@@ -15,8 +15,8 @@ public final class SafetensorsStream: @unchecked Sendable {
     private let prefix: Int
 
     /// Starts writing `candidates` (source tensors likely to reach the output unchanged; see
-    /// `StreamedSources`) to a temporary file beside `destination`; `estimatedNames` bytes of
-    /// source names size the header's space. Nil when none lies in a mapped file.
+    /// `StreamedSources`) to a temporary file beside `destination`; `sourceNames` size the
+    /// header's space. Nil when none lies in a mapped file.
     public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor], sourceNames: [String]) throws(WriterError) {
         try self.init(destination: destination, overwrite: overwrite, candidates: candidates, sourceNames: sourceNames, gate: nil)
     }

@@ -21,9 +21,9 @@ import WeightPortCore
 /// plan turns out unused, the stream gives up: the file is removed and the caller writes it the
 /// ordinary way, so a wrong guess costs time, never a wrong file.
 final class StreamedSources: @unchecked Sendable {
-    // @unchecked: the candidate list is fixed at init; `plan`/`next` are shared under
+    // @unchecked: the candidate list is fixed at init; `planned` and `cancelled` are shared under
     // `condition`; `sink`, `written`, `failure` belong to the thread until `done` is signalled,
-    // and to the caller once `join` has waited for it.
+    // and to the caller once `join` has waited for it (`owners` is the caller's alone).
     let sink: AtomicFileWriter
     /// The streamed candidates in the order they are written (largest first).
     let tensors: [Tensor]
@@ -43,8 +43,6 @@ final class StreamedSources: @unchecked Sendable {
     /// Tests: when set before `start`, the thread waits for it before writing anything (so that
     /// the plan can arrive first).
     var gate: DispatchSemaphore?
-    /// Tests: signalled when the thread has finished, without joining it.
-    let writesDone = DispatchSemaphore(value: 0)
 
     /// Creates the temporary file for `destination` and starts bringing in the pages of those
     /// of `candidates` that lie in a mapped file as a writer would write them (dense,
@@ -101,7 +99,6 @@ final class StreamedSources: @unchecked Sendable {
             } catch {
                 failure = error
             }
-            writesDone.signal()
             done.signal()
         }
     }
@@ -152,8 +149,8 @@ final class StreamedSources: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits for the thread. False when the stream cannot stand: it was cancelled, a write
-    /// failed, or it wrote a tensor the plan left out.
+    /// Waits for the thread (again: at once). False when the stream cannot stand: it was
+    /// cancelled, a write failed, no plan came yet, or it wrote a tensor the plan left out.
     func join() -> Bool {
         wait()
         // A failed write (a full disk, say) is left to the ordinary writer to meet and report.

@@ -4,8 +4,8 @@ import WeightPortCore
 /// A torch zip checkpoint written while the conversion maps names (`StreamedSources`).
 ///
 /// Records may come in any order (readers find them through the central directory), so the
-/// source's tensors become storages `data/0`, `data/1`, … in file order as soon as the source is
-/// parsed; `finish` then writes the storages not streamed, `data.pkl` naming the storages by
+/// source's tensors become storages `data/0`, `data/1`, … in the order they are written (largest
+/// first) as soon as the source is parsed; `finish` then writes the storages not streamed, `data.pkl` naming the storages by
 /// key, `version` and the directory. Against `TorchZipWriter`'s layout only the records' order
 /// and the storages' numbering differ; `torch.load` reads both the same.
 public final class TorchZipStream: @unchecked Sendable {

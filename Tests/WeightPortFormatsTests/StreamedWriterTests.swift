@@ -117,17 +117,17 @@ final class StreamedWriterTests: XCTestCase {
         out["fc6_w"] = nil
         let st = try XCTUnwrap(try SafetensorsStream(destination: output("a.safetensors"), overwrite: false,
                                                       candidates: source.map(\.tensor), sourceNames: source.names))
-        st.streamed.writesDone.wait()
+        _ = st.streamed.join()  // every candidate written, no plan yet
         XCTAssertFalse(try st.finish(out, metadata: [:]))
         let zip = try XCTUnwrap(try TorchZipStream(destination: output("a.pth"), overwrite: false, candidates: source.map(\.tensor)))
-        zip.streamed.writesDone.wait()
+        _ = zip.streamed.join()  // every candidate written, no plan yet
         XCTAssertFalse(try zip.finish(.stateDict(out)))
         // A pickle's streamed array carries its source shape: the same bytes reshaped cannot use it.
         var reshaped = source!
         reshaped["fc6_w"] = source["fc6_w"]?.reshaped([1024, 300])
         let pkl = try XCTUnwrap(try DetectronPickleStream(destination: output("a.pkl"), overwrite: false,
                                                            candidates: source.map(\.tensor)))
-        pkl.streamed.writesDone.wait()
+        _ = pkl.streamed.join()  // every candidate written, no plan yet
         XCTAssertFalse(try pkl.finish(DetectronPickleWriter.object(reshaped, layout: .flat)))
         try assertFolderHolds([])
     }
@@ -185,10 +185,10 @@ final class StreamedWriterTests: XCTestCase {
         let candidates = twins.map(\.tensor)
 
         let zip = try XCTUnwrap(try TorchZipStream(destination: output("t.pth"), overwrite: false, candidates: candidates))
-        zip.streamed.writesDone.wait()
+        _ = zip.streamed.join()  // every candidate written, no plan yet
         XCTAssertFalse(try zip.finish(.stateDict(out)))
         let pkl = try XCTUnwrap(try DetectronPickleStream(destination: output("t.pkl"), overwrite: false, candidates: candidates))
-        pkl.streamed.writesDone.wait()
+        _ = pkl.streamed.join()  // every candidate written, no plan yet
         XCTAssertFalse(try pkl.finish(DetectronPickleWriter.object(out, layout: .flat)))
         try assertFolderHolds(["twins.pkl"])
 
