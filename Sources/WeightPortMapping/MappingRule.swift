@@ -64,19 +64,12 @@ public struct MappingRule: Sendable {
         bounds.allSatisfy { variable, range in names.firstIndex(of: variable).map { range.contains(values[$0]) } ?? true }
     }
 
-    /// `meetsTables` on a match's values, slot `i` being variable `names[i]`.
+    /// Whether a match's values (slot `i` being variable `names[i]`) meet the table conditions in
+    /// `context`.
     func meetsTables(_ values: SlotValues, names: [String], _ context: MappingContext) -> Bool {
         tableConditions.allSatisfy { condition in
             guard let table = context.tables[condition.table], let slot = names.firstIndex(of: condition.variable) else { return true }
             return (table[values[slot]] != nil) == condition.listed
-        }
-    }
-
-    /// Whether `bindings` meet the table conditions in `context`.
-    func meetsTables(_ bindings: [String: Int], _ context: MappingContext) -> Bool {
-        tableConditions.allSatisfy { condition in
-            guard let table = context.tables[condition.table], let value = bindings[condition.variable] else { return true }
-            return (table[value] != nil) == condition.listed
         }
     }
 
