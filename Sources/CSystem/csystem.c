@@ -56,8 +56,13 @@ int wp_copy_is_offloaded(int fd) {
 }
 
 void wp_prefault(const void *address, size_t length) {
+    if (length == 0) return;
 #if defined(__linux__) && defined(MADV_POPULATE_READ)
-    if (madvise((void *)address, length, MADV_POPULATE_READ) == 0) return;
+    // madvise wants a page-aligned start: a tensor's bytes rarely begin on a page, and the
+    // EINVAL sent every such region to the loop below, a load per page.
+    uintptr_t mask = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
+    uintptr_t start = (uintptr_t)address & ~mask;
+    if (madvise((void *)start, (uintptr_t)address + length - start, MADV_POPULATE_READ) == 0) return;
 #endif
     // One read in every page from the one holding the first byte to the one holding the last.
     uintptr_t first = (uintptr_t)address, end = first + length;
