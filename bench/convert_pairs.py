@@ -14,8 +14,16 @@ holds), `momentum` (the same pickle with an SGD momentum blob beside every weigh
 own model_final.pkl files hold: 508 MB, half of it optimizer state the output leaves out), or
 `torchvision` (the pickle to torchvision's names: norms unfolded, so some tensors are computed).
 
+`--source-cache` picks how the source sits in the page cache (bench/page_cache.py): `read` (read
+back sequentially: mostly 2 MiB folios, as a file read from disk is), `small` (a copy written 4 KiB
+a call: 4 KiB folios, one page-table entry per page to map and to drop), or `both`, one after the
+other. The line before each state's rows says what mapping the source cost in it, and each format's
+rows come with the copy floor in that state (`floor copy`: the source mapped, its bytes written
+as the write floor writes them, a second thread making pages present ahead; all a conversion does
+besides reading the structure and naming the tensors).
+
 usage: python bench/convert_pairs.py A B [--formats safetensors,pth,pkl,h5] [--rounds 9]
-                                         [--case plain|momentum|torchvision]
+                                         [--case plain|momentum|torchvision] [--source-cache read|small|both]
 """
 import argparse
 import pickle
@@ -27,6 +35,7 @@ import convert_speed
 import floor
 import make_checkpoints
 import measure
+import page_cache
 
 OUT = make_checkpoints.OUT
 
@@ -54,6 +63,41 @@ def momentum_pickle(source):
     return path
 
 
+def pairs(args, fmt, source, plain, extra):
+    """One format's rounds: the floors, then A and B in alternating order; prints their rows."""
+    floor_path = OUT / "floor.bin"
+    output = OUT / f"pairs.{fmt}"
+    times = {args.a: [], args.b: []}
+    floors, copies, hashes = [], [], []
+    for round_index in range(args.rounds):
+        # The floors first: right after a bundle conversion's output was removed, the write
+        # floor measured 0.09-0.45 s instead of 0.04 (the file system still busy with it).
+        # The output's size, not the source's: the momentum case's output is half its source.
+        floors.append(floor.run("write", plain, floor_path)[1])
+        remove(floor_path)
+        copies.append(floor.run("copy", source, floor_path)[1])
+        remove(floor_path)
+        if fmt == "h5":
+            hashes.append(floor.run("hash", source)[1])
+        order = [args.a, args.b] if round_index % 2 == 0 else [args.b, args.a]
+        for binary in order:
+            remove(output)
+            elapsed, _, code = measure.run([binary, "convert", source, "-o", output, *extra])
+            if code != 0:
+                raise SystemExit(f"{binary} failed converting to {fmt}")
+            times[binary].append(elapsed)
+        remove(output)
+    write_floor, copy_floor = statistics.median(floors), statistics.median(copies)
+    print(f"  {fmt:<12}  copy floor {copy_floor * 1e3:.1f} ms (map this source, write its bytes, unmap)", flush=True)
+    for label, binary in (("A", args.a), ("B", args.b)):
+        median = statistics.median(times[binary])
+        line = (f"  {fmt:<12}{label} {median * 1e3:7.1f} ms (best {min(times[binary]) * 1e3:6.1f}) = "
+                f"{median / write_floor:.2f}x the write floor ({write_floor * 1e3:.1f} ms)")
+        if hashes:
+            line += f", {median / statistics.median(hashes):.2f}x the SHA-256 ({statistics.median(hashes) * 1e3:.1f} ms)"
+        print(line, flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("a")
@@ -61,6 +105,7 @@ def main():
     parser.add_argument("--formats", default="safetensors,pth,pkl,h5")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--case", choices=["plain", "momentum", "torchvision"], default="plain")
+    parser.add_argument("--source-cache", choices=[*page_cache.STATES, "both"], default="both")
     args = parser.parse_args()
     make_checkpoints.main()
     floor.build()
@@ -70,35 +115,12 @@ def main():
         source = momentum_pickle(source)
     print(f"convert {source.stat().st_size / 1e6:.0f} MB Detectron pickle ({args.case}), {args.rounds} rounds per format; "
           f"load average {measure.load_average()}", flush=True)
-    floor_path = OUT / "floor.bin"
-    for fmt in args.formats.split(","):
-        output = OUT / f"pairs.{fmt}"
-        times = {args.a: [], args.b: []}
-        floors, hashes = [], []
-        for round_index in range(args.rounds):
-            # The floors first: right after a bundle conversion's output was removed, the write
-            # floor measured 0.09-0.45 s instead of 0.04 (the file system still busy with it).
-            # The output's size, not the source's: the momentum case's output is half its source.
-            floors.append(floor.run("write", plain, floor_path)[1])
-            remove(floor_path)
-            if fmt == "h5":
-                hashes.append(floor.run("hash", source)[1])
-            order = [args.a, args.b] if round_index % 2 == 0 else [args.b, args.a]
-            for binary in order:
-                remove(output)
-                elapsed, _, code = measure.run([binary, "convert", source, "-o", output, *extra])
-                if code != 0:
-                    raise SystemExit(f"{binary} failed converting to {fmt}")
-                times[binary].append(elapsed)
-            remove(output)
-        write_floor = statistics.median(floors)
-        for label, binary in (("A", args.a), ("B", args.b)):
-            median = statistics.median(times[binary])
-            line = (f"  {fmt:<12}{label} {median * 1e3:7.1f} ms (best {min(times[binary]) * 1e3:6.1f}) = "
-                    f"{median / write_floor:.2f}x the write floor ({write_floor * 1e3:.1f} ms)")
-            if hashes:
-                line += f", {median / statistics.median(hashes):.2f}x the SHA-256 ({statistics.median(hashes) * 1e3:.1f} ms)"
-            print(line, flush=True)
+    states = page_cache.STATES if args.source_cache == "both" else [args.source_cache]
+    for state in states:
+        cached = page_cache.prepare(state, source)
+        print(f" source cache '{state}': {page_cache.describe(cached)}", flush=True)
+        for fmt in args.formats.split(","):
+            pairs(args, fmt, cached, plain, extra)
     print(f"  load average after: {measure.load_average()}")
     return 0
 

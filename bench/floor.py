@@ -20,14 +20,14 @@ def build():
     source = HERE / "floor.c"
     if not BINARY.exists() or BINARY.stat().st_mtime < source.stat().st_mtime:
         BINARY.parent.mkdir(exist_ok=True)
-        subprocess.check_call(["cc", "-O3", "-o", str(BINARY), str(source), "-lcrypto"])
+        subprocess.check_call(["cc", "-O3", "-pthread", "-o", str(BINARY), str(source), "-lcrypto"])
     return BINARY
 
 
 def run(mode, *paths):
     """(whole-process seconds, in-process seconds of the timed part), after the same sync as
     measure.run; a written output is removed first, so every run creates its file."""
-    if mode == "write":
+    if mode in ("write", "copy"):
         measure.fresh(paths[1])
     os.sync()
     t0 = time.perf_counter()
@@ -36,3 +36,13 @@ def run(mode, *paths):
     if result.returncode != 0:
         raise SystemExit(f"floor {mode} failed: {result.stderr.strip()}")
     return elapsed, float(result.stdout.split()[0])
+
+
+def pages(path):
+    """`floor pages`: (seconds to make every page of a map of `path` present, seconds to unmap
+    it, fraction mapped with 2 MiB entries)."""
+    result = subprocess.run([str(build()), "pages", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"floor pages failed: {result.stderr.strip()}")
+    populate, unmap, fraction = result.stdout.split()
+    return float(populate), float(unmap), float(fraction)
