@@ -48,6 +48,52 @@ final class PageReleaseTests: XCTestCase {
         XCTAssertEqual(try presentPages(map), 32)
     }
 
+    /// A slice mapped with 2 MiB entries (a file cached in 2 MiB folios) is left mapped: dropping
+    /// it would save nothing at the unmap and interrupt the writer's core for each TLB flush.
+    /// Skipped where the kernel or file system does not map this file with 2 MiB entries.
+    func testSlicesMappedWithHugeEntriesAreKept() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wp-release-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("source.bin").path
+        let huge = 2 << 20
+        let original = (0..<(4 * huge)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 16) }
+        // Written 2 MiB a call: ext4 (Linux 6.16 and later) then caches it in 2 MiB folios.
+        let descriptor = open(source, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        original.withUnsafeBytes { bytes in
+            for offset in stride(from: 0, to: bytes.count, by: huge) {
+                XCTAssertEqual(write(descriptor, bytes.baseAddress! + offset, huge), huge)
+            }
+        }
+        close(descriptor)
+        let map = try MappedFile.map(path: source, prefault: true)
+        guard try hugeMapped(map) >= 2 * huge else {
+            throw XCTSkip("this file is not mapped with 2 MiB entries here (page cache folios or THP settings)")
+        }
+        let slice = map.slice(huge, 2 * huge)
+        let output = folder.appendingPathComponent("out.bin").path
+        map.releasesWrittenPages = true
+        try AtomicFileWriter.write(to: output) { sink in try sink.write(slice) }
+        MappedFile.waitForReleasedPages()
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output)), Data(original[huge..<(3 * huge)]))
+        XCTAssertEqual(try presentPages(slice), 2 * huge / page, "kept: every page still mapped")
+    }
+
+    /// Bytes of `region`'s map that /proc/self/smaps reports as FilePmdMapped.
+    private func hugeMapped(_ region: ByteRegion) throws -> Int {
+        // Read to the end: /proc files report a size of 0, which whole-file readers trust.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        let start = String(UInt(bitPattern: region.base), radix: 16) + "-"
+        guard let range = smaps.range(of: "\n" + start) ?? (smaps.hasPrefix(start) ? smaps.range(of: start) : nil) else { return 0 }
+        for line in smaps[range.upperBound...].split(separator: "\n").prefix(30) where line.hasPrefix("FilePmdMapped:") {
+            return (Int(line.split(separator: " ")[1]) ?? 0) * 1024
+        }
+        return 0
+    }
+
     /// Pages of `region` mapped in this process, from /proc/self/pagemap's present bit (bit 63),
     /// which an unprivileged process may read for itself.
     private func presentPages(_ region: ByteRegion) throws -> Int {
