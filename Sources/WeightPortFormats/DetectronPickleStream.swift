@@ -54,7 +54,6 @@ public final class DetectronPickleStream: @unchecked Sendable {
         // same may take it.
         let same = { (streamed: Tensor, output: Tensor) in streamed.shape == output.shape && streamed.dtype == output.dtype }
         streamed.plan(object.tensors, compatible: same)
-        guard streamed.join() else { return streamed.abandon() }
         // Which streamed array each of the object's tensors takes, in the order the writer meets
         // them (nil: written in place); decided before anything is written, so that a streamed
         // array nothing takes abandons the file instead of staying in it.
@@ -64,7 +63,7 @@ public final class DetectronPickleStream: @unchecked Sendable {
             guard let i = streamed.streamedIndex(of: tensor), used.insert(i).inserted else { return nil }
             return i
         }
-        guard streamed.usesAllWritten(used) else { return streamed.abandon() }
+        guard streamed.join(), streamed.usesAllWritten(used) else { return streamed.abandon() }
         let sink = streamed.sink
         return try streamed.complete { [box] in
             try DetectronPickleWriter.checkDTypes(object)

@@ -44,11 +44,11 @@ public final class SafetensorsStream: @unchecked Sendable {
     /// the streamed layout cannot hold `tensors`; throws what writing threw.
     public func finish(_ tensors: StateDict, metadata: [String: String]) throws -> Bool {
         streamed.plan(tensors.map(\.tensor))
-        guard streamed.join() else { return streamed.abandon() }
+        // Laid out from the plan while the thread writes (`join` then checks the two agree).
         // The streamed tensors lie in the order written, skipped ones taking no space.
         var offsets: [Int: Int] = [:]
         var offset = 0
-        for (i, tensor) in streamed.tensors.enumerated() where streamed.wasWritten(i) {
+        for (i, tensor) in streamed.tensors.enumerated() where streamed.isPlanned(i) {
             offsets[i] = offset
             offset += tensor.byteCount
         }
@@ -66,7 +66,7 @@ public final class SafetensorsStream: @unchecked Sendable {
             }
         }
         let header = SafetensorsWriter.headerJSON(placed, metadata: metadata)
-        guard streamed.usesAllWritten(used), header.count <= prefix - 8 else { return streamed.abandon() }
+        guard streamed.join(), streamed.usesAllWritten(used), header.count <= prefix - 8 else { return streamed.abandon() }
         let sink = streamed.sink
         let prefix = prefix
         return try streamed.complete {

@@ -117,9 +117,11 @@ final class StreamedSources: @unchecked Sendable {
     /// Tells the thread which streamed tensors `outputs` hold — the same storage, or (a value
     /// that went through a transform and came back unchanged) the same bytes — so that it writes
     /// only those from now on. `compatible` must also accept the pair (a format whose streamed
-    /// bytes carry the source's shape needs the output's to be the same). Call once, before `join`.
+    /// bytes carry the source's shape needs the output's to be the same). Before `join`; a
+    /// second call with the same outputs plans the same (tests plan ahead of `finish`).
     func plan(_ outputs: [Tensor], compatible: (_ streamed: Tensor, _ output: Tensor) -> Bool = { _, _ in true }) {
         var planned = [Bool](repeating: false, count: tensors.count)
+        owners = [:]
         var unmatched: [Tensor] = []
         for tensor in outputs where WriterTensorBytes.isView(tensor) {
             let bytes = WriterTensorBytes.littleEndian(tensor)
@@ -149,23 +151,27 @@ final class StreamedSources: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Waits for the thread (again: at once). False when the stream cannot stand: it was
-    /// cancelled, a write failed, no plan came yet, or it wrote a tensor the plan left out.
+    /// Waits for the thread (again: at once). True when the tensors written are exactly the
+    /// planned ones, so that a layout made from the plan while the thread wrote holds. False when
+    /// the stream cannot stand: it was cancelled, a write failed, no plan came yet, or it wrote a
+    /// tensor the plan left out.
     func join() -> Bool {
         wait()
         // A failed write (a full disk, say) is left to the ordinary writer to meet and report.
         guard failure == nil, let planned, !cancelled else { return false }
-        return zip(written, planned).allSatisfy { written, planned in !written || planned }
+        return written == planned
     }
 
-    /// Whether streamed tensor `i` was written (after `join`).
-    func wasWritten(_ i: Int) -> Bool { written[i] }
+    /// Whether the plan keeps streamed tensor `i` (after `plan`; once `join` succeeded, whether
+    /// it was written).
+    func isPlanned(_ i: Int) -> Bool { planned?[i] ?? false }
 
-    /// The streamed tensor written for `tensor` (an output the plan matched), if any.
+    /// The streamed tensor the plan matched `tensor` with, if any (after `plan`). The streams
+    /// lay their files out from this before `join`, while the thread still writes: the names,
+    /// header and index then cost no time after the last byte.
     func streamedIndex(of tensor: Tensor) -> Int? {
-        guard WriterTensorBytes.isView(tensor), let i = owners[Span(WriterTensorBytes.littleEndian(tensor))],
-              written[i] else { return nil }
-        return i
+        guard WriterTensorBytes.isView(tensor) else { return nil }
+        return owners[Span(WriterTensorBytes.littleEndian(tensor))]
     }
 
     /// Whether `used` is exactly the streamed tensors written: the formats' `finish` checks

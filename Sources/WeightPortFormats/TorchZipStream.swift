@@ -53,7 +53,7 @@ public final class TorchZipStream: @unchecked Sendable {
     /// streamed storage would be left unused; throws what writing threw.
     public func finish(_ object: PickleWritable) throws -> Bool {
         streamed.plan(object.tensors)
-        guard streamed.join() else { return streamed.abandon() }
+        // Pickled from the plan while the thread writes; `join` then checks the two agree.
         var extra: [Tensor] = []
         var used = Set<Int>()
         let base = streamed.tensors.count
@@ -62,7 +62,7 @@ public final class TorchZipStream: @unchecked Sendable {
             extra.append(tensor)
             return base + extra.count - 1
         }
-        guard streamed.usesAllWritten(used) else { return streamed.abandon() }
+        guard streamed.join(), streamed.usesAllWritten(used) else { return streamed.abandon() }
         return try streamed.complete { [zip, folder] in
             for (j, tensor) in extra.enumerated() {
                 try zip.addRecord(name: folder + "/data/\(base + j)", data: WriterTensorBytes.littleEndian(tensor))
