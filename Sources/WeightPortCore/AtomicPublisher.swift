@@ -23,7 +23,7 @@ public struct AtomicPublisher: Sendable {
     /// default, like `torch.save` and safetensors: the temporary file and rename already make an
     /// output appear whole or not at all to every reader; fsync adds survival of a power cut,
     /// at the price of waiting for the disk (measured 0.2–0.3 s on a 250 MB output here).
-    public static let durable = ProcessInfo.processInfo.environment["WEIGHTPORT_FSYNC"] == "1"
+    public static let durable = EnvironmentVariable.value("WEIGHTPORT_FSYNC") == "1"
 
     /// Where `temporaryPath` is registered for removal on an interrupting signal (see
     /// `wp_temp_cleanup_on_signals`, which the command line installs).

@@ -11,8 +11,8 @@ final class CatalogInBackground: Sendable {
 
     /// `folder`: `--mappings`; without it `$WEIGHTPORT_MAPPINGS`, else the built-in tables
     /// (the order `MappingCatalog.resolve` follows).
-    init(folder: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        if let folder = folder ?? environment["WEIGHTPORT_MAPPINGS"], !folder.isEmpty {
+    init(folder: String?, environment: (String) -> String? = EnvironmentVariable.value) {
+        if let folder = folder ?? environment("WEIGHTPORT_MAPPINGS"), !folder.isEmpty {
             builtIn = nil
             fromFolder = BackgroundValue { try MappingsCommand.load(folder) }
         } else {

@@ -1,5 +1,6 @@
 import Foundation
 import WeightPortBuiltInTables
+import WeightPortCore
 import WeightPortMapping
 
 /// The built-in tables' parsing, one per process, started on first use.
@@ -15,8 +16,8 @@ enum EarlyBuiltInTables {
     /// Starts the parsing now when the command line is a conversion that reads the built-in
     /// tables: not with `--mappings` or `$WEIGHTPORT_MAPPINGS`, whose tables replace them.
     static func startIfConverting(_ arguments: [String] = CommandLine.arguments,
-                                  environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard arguments.dropFirst().first == "convert", (environment["WEIGHTPORT_MAPPINGS"] ?? "").isEmpty,
+                                  environment: (String) -> String? = EnvironmentVariable.value) {
+        guard arguments.dropFirst().first == "convert", (environment("WEIGHTPORT_MAPPINGS") ?? "").isEmpty,
               !arguments.contains(where: { $0 == "--mappings" || $0.hasPrefix("--mappings=") }) else { return }
         _ = shared
     }

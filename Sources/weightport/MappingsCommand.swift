@@ -2,6 +2,7 @@ import WeightPortBuiltInTables
 import ArgumentParser
 import Foundation
 import WeightPort
+import WeightPortCore
 import WeightPortMapping
 
 struct MappingsCommand: ParsableCommand {
@@ -53,7 +54,7 @@ struct MappingsCommand: ParsableCommand {
     /// `--mappings DIR`, else `$WEIGHTPORT_MAPPINGS`, else the built-in tables.
     static func load(_ folder: String?) throws -> MappingCatalog {
         // The built-in tables come from the process's one parse (`main` may have started it).
-        let named = folder ?? ProcessInfo.processInfo.environment["WEIGHTPORT_MAPPINGS"]
+        let named = folder ?? EnvironmentVariable.value("WEIGHTPORT_MAPPINGS")
         if named?.isEmpty ?? true {
             return try wrap("mappings") { () throws(MappingError) in try EarlyBuiltInTables.shared.catalog() }
         }
