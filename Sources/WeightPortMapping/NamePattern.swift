@@ -83,33 +83,7 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
 
         init(_ text: String) throws(MappingError) {
             description = text
-            var segments: [Segment] = []
-            var literal = ""
-            var index = text.startIndex
-            while index < text.endIndex {
-                let c = text[index]
-                if c == "{" {
-                    guard let close = text[index...].firstIndex(of: "}") else { throw .invalidPattern("unclosed { in '\(text)'") }
-                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                    let expression = try PatternExpression(parsing: String(text[text.index(after: index)..<close]))
-                    // `res{s}{b:caffe_block}` is unambiguous; two adjacent decimals (`{a}{b}`) are not.
-                    if case .number(let previous) = segments.last, previous.spelling == .decimal, expression.spelling == .decimal {
-                        throw .invalidPattern("two numbers without text between them in '\(text)'")
-                    }
-                    segments.append(.number(expression))
-                    index = text.index(after: close)
-                } else if c == "*" {
-                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                    segments.append(.wildcard)
-                    index = text.index(after: index)
-                } else {
-                    guard c != "}" else { throw .invalidPattern("stray } in '\(text)'") }
-                    literal.append(c)
-                    index = text.index(after: index)
-                }
-            }
-            if !literal.isEmpty { segments.append(.literal(literal)) }
-            self.segments = segments
+            self.segments = try Storage.segments(text)
             literalBytes = segments.map { if case .literal(let text) = $0 { return Array(text.utf8) } else { return nil } }
             leading = literalBytes.first.flatMap { $0 } ?? []
             trailing = segments.count > 1 ? literalBytes.last.flatMap { $0 } ?? [] : []
@@ -141,6 +115,45 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
             self.segmentSlots = segmentSlots
             self.choiceWords = choiceWords
             stageSlot = names.firstIndex(of: "s")
+        }
+
+        /// The literal, number and wildcard segments of `text`, scanned as UTF-8 bytes: the
+        /// braces and `*` are ASCII, which no byte of a multi-byte character can be, and walking
+        /// Characters took most of the tables' pattern parsing (thousands of patterns at start).
+        private static func segments(_ text: String) throws(MappingError) -> [Segment] {
+            let bytes = Array(text.utf8)
+            var segments: [Segment] = []
+            var literalStart = 0
+            var i = 0
+            func literal(upTo end: Int) {
+                if end > literalStart { segments.append(.literal(String(decoding: bytes[literalStart..<end], as: UTF8.self))) }
+            }
+            while i < bytes.count {
+                switch bytes[i] {
+                case UInt8(ascii: "{"):
+                    guard let close = bytes[i...].firstIndex(of: UInt8(ascii: "}")) else { throw .invalidPattern("unclosed { in '\(text)'") }
+                    literal(upTo: i)
+                    let expression = try PatternExpression(parsing: String(decoding: bytes[(i + 1)..<close], as: UTF8.self))
+                    // `res{s}{b:caffe_block}` is unambiguous; two adjacent decimals (`{a}{b}`) are not.
+                    if case .number(let previous) = segments.last, previous.spelling == .decimal, expression.spelling == .decimal {
+                        throw .invalidPattern("two numbers without text between them in '\(text)'")
+                    }
+                    segments.append(.number(expression))
+                    i = close + 1
+                    literalStart = i
+                case UInt8(ascii: "*"):
+                    literal(upTo: i)
+                    segments.append(.wildcard)
+                    i += 1
+                    literalStart = i
+                case UInt8(ascii: "}"):
+                    throw .invalidPattern("stray } in '\(text)'")
+                default:
+                    i += 1
+                }
+            }
+            literal(upTo: bytes.count)
+            return segments
         }
     }
 
