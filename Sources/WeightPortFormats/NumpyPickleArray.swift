@@ -92,12 +92,14 @@ enum NumpyPickleArray {
         return (dtype, endian == ">" ? .big : .little)
     }
 
-    static func elementType(_ typestr: String) -> DType? {
-        let table: [String: DType] = ["f2": .float16, "f4": .float32, "f8": .float64, "i1": .int8, "i2": .int16,
-                                      "i4": .int32, "i8": .int64, "u1": .uint8, "u2": .uint16, "u4": .uint32,
-                                      "u8": .uint64, "b1": .bool, "c8": .complex64, "c16": .complex128]
-        return table[typestr]
-    }
+    /// Built once: as a literal inside `elementType` the dictionary was built for every array
+    /// (8% of reading a 354-array Detectron pickle's structure).
+    private static let elementTypes: [String: DType] = [
+        "f2": .float16, "f4": .float32, "f8": .float64, "i1": .int8, "i2": .int16, "i4": .int32, "i8": .int64,
+        "u1": .uint8, "u2": .uint16, "u4": .uint32, "u8": .uint64, "b1": .bool, "c8": .complex64, "c16": .complex128,
+    ]
+
+    static func elementType(_ typestr: String) -> DType? { elementTypes[typestr] }
 
     static func shapeValues(_ value: PickleValue, name: String) throws -> [Int] {
         if let single = value.intValue { return [single] }

@@ -42,6 +42,13 @@ public final class PickleDict: PickleNode {
 
     public var count: Int { pairs.count }
 
+    /// Room for `more` entries: SETITEMS brings them in batches (up to 1,000 from CPython), and
+    /// growing the index one rehash at a time showed in reading a checkpoint's structure.
+    func reserve(_ more: Int) {
+        index.reserveCapacity(index.count + more)
+        pairs.reserveCapacity(pairs.count + more)
+    }
+
     func set(_ key: PickleValue, _ value: PickleValue, offset: Int) throws(FormatError) {
         let hashKey = try PickleKey(key, offset: offset)
         if let existing = index[hashKey] {

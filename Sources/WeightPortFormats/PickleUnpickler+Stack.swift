@@ -94,6 +94,7 @@ extension Unpickler {
         guard dict.count + items.count / 2 <= limits.maxContainer else {
             throw FormatError.limitExceeded("dict above \(limits.maxContainer) items", offset: opOffset)
         }
+        dict.reserve(items.count / 2)
         var i = 0
         while i < items.count {
             try dict.adopt(items[i], limit: limits.maxDepth, offset: opOffset)
