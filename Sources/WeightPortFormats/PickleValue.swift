@@ -42,7 +42,12 @@ public indirect enum PickleValue {
     public var text: String? {
         switch self {
         case .string(let s): return s
-        case .bytes(let b): return String(b.bytes.map { Character(Unicode.Scalar($0)) })
+        case .bytes(let b):
+            // ASCII (every Detectron blob name) reads the same as UTF-8, without a Character per byte.
+            if b.bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: b.bytes, as: UTF8.self) }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: b.bytes.map { Unicode.Scalar($0) })
+            return text
         default: return nil
         }
     }
