@@ -26,8 +26,10 @@ public enum NameMapper {
 
     static func mapExact(_ names: [String], table: MappingTable, context: MappingContext,
                          direction: Direction) throws(MappingError) -> NameMapping {
-        var groups: [GroupKey: PartialGroup] = [:]
-        var order: [GroupKey] = []
+        // Groups in the order first met, found through one hash of their key per name.
+        var position: [GroupKey: Int] = [:]
+        position.reserveCapacity(names.count)
+        var groups: [PartialGroup] = []
         var result = NameMapping()
         let applicable = table.rules.map { $0.applies(context) }
         let index = direction == .foreignToCanonical ? table.foreignIndex : table.canonicalIndex
@@ -41,14 +43,17 @@ public enum NameMapper {
                 continue
             }
             let key = GroupKey(rule: hit.rule.index, values: hit.values)
-            if groups[key] == nil {
-                groups[key] = PartialGroup(rule: hit.rule, values: hit.values, names: hit.names)
-                order.append(key)
+            let group: Int
+            if let known = position[key] {
+                group = known
+            } else {
+                group = groups.count
+                position[key] = group
+                groups.append(PartialGroup(rule: hit.rule, values: hit.values, names: hit.names))
             }
-            groups[key]?.found[hit.slot] = name
+            groups[group].found[hit.slot] = name
         }
-        for key in order {
-            guard let partial = groups[key] else { continue }
+        for partial in groups {
             try result.add(partial, context: context, direction: direction)
         }
         return result
