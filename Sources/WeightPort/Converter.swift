@@ -56,8 +56,12 @@ public enum Converter {
     /// `preview` (the tables' `CatalogPreview`, readable before they are parsed) lets a large
     /// source's tensors be written from the moment the source is parsed; without it, from the
     /// moment the tables are.
+    /// `catalogWhileWriting`, when given, is asked instead once tensors are being written: the
+    /// same catalog, waited for without this thread helping to parse it, so that the writer
+    /// has a core (1-1.5 ms less per 254 MB conversion, source cached in 2 MiB folios).
     public static func convert(_ request: Request, catalog loadCatalog: () throws -> MappingCatalog,
                                preview: (() -> CatalogPreview?)? = nil,
+                               catalogWhileWriting: (() throws -> MappingCatalog)? = nil,
                                phase: (@Sendable (String) -> Void)? = nil) throws -> Outcome {
         phase?("reading \(request.source)")
         guard let format = OutputFormat(path: request.destination) else {
@@ -72,7 +76,11 @@ public enum Converter {
         defer { stream?.abort() }
         // A bundle's checksum holds one core for longer than everything else takes on the
         // other, so nothing is prefaulted there: a third thread would slow the checksum down.
-        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: loadCatalog,
+        func tables() throws -> MappingCatalog {
+            if stream != nil, let catalogWhileWriting { return try catalogWhileWriting() }
+            return try loadCatalog()
+        }
+        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: tables,
                                                  prefault: format == .bundle ? .lazily : .afterParsing) { file, catalog in
             let tables = { preview?() ?? (try? catalog()).map(CatalogPreview.init) }
             stream = StreamedOutput.start(format, destination: request.destination, overwrite: request.force, file: file,

@@ -45,9 +45,11 @@ public final class SharedTableParsing: @unchecked Sendable {
     }
 
     /// The tables in the order given; the first one (in that order) that failed is the error.
-    /// Callable from any thread, any number of times.
-    public func catalog() throws(MappingError) -> MappingCatalog {
-        parseUnclaimed()
+    /// Callable from any thread, any number of times. `helping: false` waits without parsing
+    /// the tables nobody has started: a caller whose other threads have better use for the
+    /// cores (a conversion writing tensors while it waits) leaves them to the helper.
+    public func catalog(helping: Bool = true) throws(MappingError) -> MappingCatalog {
+        if helping { parseUnclaimed() }
         condition.lock()
         while finished < sources.count { condition.wait() }
         let done = results

@@ -24,9 +24,13 @@ final class CatalogInBackground: Sendable {
     /// The built-in tables' `CatalogPreview`, before they are parsed; nil for tables from a folder.
     func preview() -> CatalogPreview? { builtIn?.preview() }
 
-    /// The catalog; table errors come as `MappingsCommand.load` reports them.
-    func get() throws -> MappingCatalog {
-        if let builtIn { return try MappingsCommand.wrap("mappings") { () throws(MappingError) in try builtIn.catalog() } }
+    /// The catalog without lending this thread to its parsing (`get(helping: false)`).
+    func getWaiting() throws -> MappingCatalog { try get(helping: false) }
+
+    /// The catalog; table errors come as `MappingsCommand.load` reports them. `helping`: see
+    /// `SharedTableParsing.catalog(helping:)` (tables from a folder have their own thread).
+    func get(helping: Bool = true) throws -> MappingCatalog {
+        if let builtIn { return try MappingsCommand.wrap("mappings") { () throws(MappingError) in try builtIn.catalog(helping: helping) } }
         guard let fromFolder else { return try MappingsCommand.load(nil) }
         return try fromFolder.get()
     }

@@ -48,7 +48,8 @@ struct ConvertCommand: ParsableCommand {
         let indicator = PhaseIndicator()
         defer { indicator.finish() }
         do {
-            let outcome = try Converter.convert(request, catalog: catalog.get, preview: catalog.preview, phase: indicator.callback)
+            let outcome = try Converter.convert(request, catalog: { try catalog.get() }, preview: catalog.preview,
+                                                catalogWhileWriting: catalog.getWaiting, phase: indicator.callback)
             indicator.finish()
             let settings = try? TargetSettings(model: outcome.model, target: catalog.get().table(outcome.target),
                                                swappedInput: swapInputChannels)

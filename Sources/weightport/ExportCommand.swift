@@ -45,7 +45,7 @@ struct ExportCommand: ParsableCommand {
         // A verification already brought the source onto the hub; reading it twice would double the work.
         // Not prefaulted: the checksum holds the other core for longer than the rest takes (see `Converter`).
         let model = try verification?.model ?? CanonicalModelLoader.load(path: source, options: conventions.loaderOptions,
-                                                                                 catalog: catalog.get, prefault: .lazily)
+                                                                                 catalog: { try catalog.get() }, prefault: .lazily)
         let report = try BundleExporter.export(model, to: output, options: .init(compress: compress, overwrite: force, parity: parity,
                                                                                     sourceChecksum: checksum))
         if json {

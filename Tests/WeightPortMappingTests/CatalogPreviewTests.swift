@@ -20,6 +20,20 @@ final class CatalogPreviewTests: XCTestCase {
         XCTAssertEqual(preview.containerKeys, try shared.catalog().containerKeys)
     }
 
+    /// A caller that waits without helping gets the same tables, in the same order, once the
+    /// helper alone has parsed them; so does the one that helps, and an invalid table's error.
+    func testWaitingWithoutHelpingGetsTheSameCatalog() throws {
+        let waiting = try MappingCatalog.builtInInBackground().catalog(helping: false)
+        let helping = try MappingCatalog.builtInInBackground().catalog()
+        XCTAssertEqual(waiting.tables.map(\.convention), helping.tables.map(\.convention))
+        XCTAssertEqual(waiting.tables.map(\.rules.count), helping.tables.map(\.rules.count))
+        XCTAssertEqual(waiting.tables.count, MappingCatalog.builtInFiles.count)
+        let broken = SharedTableParsing([("convention: x\nrules: [", "broken.yaml"), ("convention: y\nrules: []\n", "fine.yaml")])
+        XCTAssertThrowsError(try broken.catalog(helping: false)) { error in
+            XCTAssertTrue("\(error)".contains("broken.yaml"), "\(error)")
+        }
+    }
+
     /// Blocks end at the next top-level key; comments, list items and indented lines belong to
     /// the block they sit in. A block that does not read makes no preview (the caller waits).
     func testBlocksAndUnreadableText() {
