@@ -32,10 +32,13 @@ public enum CanonicalModelLoader {
     /// (with the tables, should it need them before they are ready), and answers whether it
     /// started writing the tensors' bytes already: their writer then brings the pages in
     /// itself, in the order it writes them, and `.afterParsing`'s prefault is skipped.
+    /// `preparsed`: the file read ahead (`PreparsedSource`), used when it is this file and the
+    /// pages need not be present up front.
     public static func load(path: String, options: Options, catalog: () throws -> MappingCatalog,
-                            prefault: WeightFileLoader.Prefault,
+                            prefault: WeightFileLoader.Prefault, preparsed: PreparsedSource? = nil,
                             parsed: (WeightFile, () throws -> MappingCatalog) -> Bool = { _, _ in false }) throws -> CanonicalModel {
-        let (file, bytes) = try WeightFileLoader.loadMapped(path: path, prefault: prefault)
+        let early = prefault == .upFront ? nil : preparsed?.take(path: path)
+        let (file, bytes) = try early ?? WeightFileLoader.loadMapped(path: path, prefault: prefault)
         // A conversion writes each tensor once: its pages can go as soon as they are written.
         if prefault == .afterParsing { bytes.releasesWrittenPages = true }
         let writing = withoutActuallyEscaping(catalog) { catalog in parsed(file, catalog) }

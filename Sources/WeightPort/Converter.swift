@@ -23,6 +23,8 @@ public enum Converter {
         /// mapped (`StreamedOutput`); smaller ones, with nothing to gain, in the reference
         /// writers' exact layouts.
         public var streamingMinimum = 16 << 20
+        /// The source, read ahead while the caller was still starting (`PreparsedSource`).
+        public var preparsed: PreparsedSource?
 
         public init(source: String, destination: String) {
             self.source = source
@@ -81,7 +83,8 @@ public enum Converter {
             return try loadCatalog()
         }
         let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: tables,
-                                                 prefault: format == .bundle ? .lazily : .afterParsing) { file, catalog in
+                                                 prefault: format == .bundle ? .lazily : .afterParsing,
+                                                 preparsed: request.preparsed) { file, catalog in
             let tables = { preview?() ?? (try? catalog()).map(CatalogPreview.init) }
             stream = StreamedOutput.start(format, destination: request.destination, overwrite: request.force, file: file,
                                           tables: tables, drop: request.drop, minimum: request.streamingMinimum)

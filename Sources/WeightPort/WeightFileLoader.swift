@@ -40,6 +40,14 @@ public enum WeightFileLoader {
         }
     }
 
+    /// The file and its map when its format is read from memory (not HDF5) and it reads without
+    /// error; nil otherwise. For `PreparsedSource`, which leaves every other case to `loadMapped`.
+    static func readInMemory(path: String) -> (WeightFile, ByteRegion)? {
+        guard let bytes = try? MappedFile.map(path: path), let format = try? FormatDetector.detect(bytes),
+              let file = try? MemoryReaders.read(bytes, as: format) else { return nil }
+        return (file, bytes)
+    }
+
     static func read(format: WeightFormat, bytes: ByteRegion, path: String) throws -> WeightFile {
         if let file = try MemoryReaders.read(bytes, as: format) { return file }
         // libhdf5 (in a child process) opens the file by path; datasets stored as they lie in

@@ -44,6 +44,7 @@ struct ConvertCommand: ParsableCommand {
         request.drop = try NamePatternList(drop)
         request.swapInputChannels = swapInputChannels
         request.compress = compress
+        request.preparsed = EarlySource.shared
         let catalog = conventions.catalogInBackground()
         let indicator = PhaseIndicator()
         defer { indicator.finish() }

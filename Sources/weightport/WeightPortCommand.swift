@@ -24,6 +24,7 @@ struct WeightPortCommand: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         // Ctrl-C, SIGTERM or a closed terminal: the hidden temporary file goes too.
         wp_temp_cleanup_on_signals()
+        _ = EarlySource.shared
         EarlyBuiltInTables.startIfConverting()
         do {
             var command = try parseAsRoot()
