@@ -7,6 +7,8 @@
 - every format: within 1.5x the floor (issue #14), writing the same number of bytes from memory
   into a new file with its space reserved (bench/floor.c), measured in the same rounds;
 - peak memory (max RSS of the weightport process) <= 1.5x the input size.
+The source is read back into the page cache first (bench/page_cache.py), as a file read from
+disk is cached, and the line above the rows says how much of it lies in 2 MiB folios.
 The Detectron pickle (real Detectron blob names, R-101-FPN Mask R-CNN) is made once from the
 torchvision checkpoint of make_checkpoints.py by weightport itself, then cached in bench/out/.
 
@@ -27,6 +29,7 @@ from safetensors.numpy import save_file
 import floor
 import make_checkpoints
 import measure
+import page_cache
 
 OUT = make_checkpoints.OUT
 
@@ -116,10 +119,14 @@ def main():
     make_checkpoints.main()
     floor.build()
     src = detectron_pickle(args.weightport)
+    # Read back, as a file read from disk is cached: the state decides what mapping it costs
+    # (page_cache.py); bench/convert_pairs.py --source-cache both measures the other one too.
+    page_cache.read_back(src)
     size = src.stat().st_size
     formats = args.formats.split(",")
     print(f"convert a {size / 1e6:.0f} MB Detectron pickle (R-101-FPN Mask R-CNN), {args.repeats} alternating rounds "
           f"(reference, weightport, floor); load average {measure.load_average()}")
+    print(f"  source {page_cache.describe(src)}")
     with open(src, "rb") as f:
         blobs = pickle.load(f, encoding="latin1")["blobs"]
     for fmt in formats:
