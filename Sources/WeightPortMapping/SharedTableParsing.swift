@@ -1,8 +1,8 @@
 import Foundation
 
 /// Parses a set of mapping tables on a helper thread from the moment it is created. The thread
-/// that asks for the catalog first parses the tables nobody has started yet, then waits only for
-/// those still in progress.
+/// that asks for the catalog first parses the tables nobody has started yet (unless it asks not
+/// to: `catalog(helping: false)`), then waits only for those still in progress.
 ///
 /// Commands read the tables while they parse their input; the tables (about 11 ms of CPU for the
 /// nine built in) now take longer than a 250 MB pickle's structure, so a conversion that had
