@@ -42,6 +42,8 @@ struct ZooConversion {
         options.drop = try NamePatternList(command.drop)
         options.swapInputChannels = command.swapInputChannels
         options.compress = command.compress
+        // The first file given, read ahead by `main`: taken by the conversion whose path it is.
+        options.preparsed = EarlySource.shared
         return options
     }
 
