@@ -44,10 +44,18 @@ public final class PickleDict: PickleNode {
 
     /// Room for `more` entries: SETITEMS brings them in batches (up to 1,000 from CPython), and
     /// growing the index one rehash at a time showed in reading a checkpoint's structure.
+    /// Growth stays geometric: `Array.reserveCapacity` allocates exactly what it is asked, so a
+    /// dict built one SETITEM at a time (protocol 0/1, or a crafted file) would otherwise copy
+    /// its entries on every key (a 7 MB pickle took minutes).
     func reserve(_ more: Int) {
-        index.reserveCapacity(index.count + more)
-        pairs.reserveCapacity(pairs.count + more)
+        let needed = pairs.count + more
+        guard needed > pairs.capacity else { return }
+        index.reserveCapacity(needed)
+        pairs.reserveCapacity(max(needed, 2 * pairs.capacity))
     }
+
+    /// The entries' storage size (tests).
+    var capacity: Int { pairs.capacity }
 
     func set(_ key: PickleValue, _ value: PickleValue, offset: Int) throws(FormatError) {
         let hashKey = try PickleKey(key, offset: offset)

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import WeightPortCore
-import WeightPortFormats
+@testable import WeightPortFormats
 import WeightPortTestSupport
 
 /// The unpickler on short opcode sequences whose meaning is documented in CPython's
@@ -10,6 +10,30 @@ final class PickleVMTests: XCTestCase {
     private func load(_ bytes: [UInt8]) throws -> PickleValue {
         var unpickler = Unpickler(ByteRegion(copying: bytes))
         return try unpickler.load()
+    }
+
+    /// A dict built one SETITEM at a time (protocol 0/1, CPython's single-item batches, crafted
+    /// files) reads every key, and its storage grows geometrically: a reservation per key of
+    /// exactly one more entry copied the whole dict each time (minutes for a 7 MB file).
+    func testDictBuiltOneItemAtATimeGrowsGeometrically() throws {
+        let count = 5000
+        var bytes: [UInt8] = [0x80, 0x02, 0x7D]  // PROTO 2, EMPTY_DICT
+        for key in 0..<count {
+            bytes += [0x4A] + withUnsafeBytes(of: Int32(key).littleEndian) { Array($0) } + [0x4E, 0x73]  // BININT, NONE, SETITEM
+        }
+        bytes.append(0x2E)  // STOP
+        guard case .dict(let dict) = try load(bytes) else { return XCTFail("not a dict") }
+        XCTAssertEqual(dict.count, count)
+        XCTAssertEqual(dict.pairs.map { $0.key.intValue }, (0..<count).map { $0 })
+
+        let grown = PickleDict()
+        var capacities = Set<Int>()
+        for key in 0..<count {
+            grown.reserve(1)
+            try grown.set(.int(key), .none, offset: 0)
+            capacities.insert(grown.capacity)
+        }
+        XCTAssertLessThanOrEqual(capacities.count, 16, "\(capacities.sorted())")
     }
 
     /// pickletools `read_long1` doctest: `02 00 80` is −32768; `02 ff 00` is 255.
