@@ -78,11 +78,11 @@ public enum Converter {
         defer { stream?.abort() }
         // A bundle's checksum holds one core for longer than everything else takes on the
         // other, so nothing is prefaulted there: a third thread would slow the checksum down.
-        func tables() throws -> MappingCatalog {
+        func catalogForMapping() throws -> MappingCatalog {
             if stream != nil, let catalogWhileWriting { return try catalogWhileWriting() }
             return try loadCatalog()
         }
-        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: tables,
+        let model = try CanonicalModelLoader.load(path: request.source, options: request.load, catalog: catalogForMapping,
                                                  prefault: format == .bundle ? .lazily : .afterParsing,
                                                  preparsed: request.preparsed) { file, catalog in
             let tables = { preview?() ?? (try? catalog()).map(CatalogPreview.init) }
