@@ -101,9 +101,13 @@ final class PickleWriterTests: XCTestCase {
 
 func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
-/// A fresh empty folder under the system temporary directory.
-func temporaryFolder() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("wp-writers-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
+extension XCTestCase {
+    /// A fresh empty folder under the system temporary directory, removed with everything in it
+    /// when the test ends (each run of the writer tests used to leave ~22 MB behind).
+    func temporaryFolder() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("wp-writers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url.path
+    }
 }
