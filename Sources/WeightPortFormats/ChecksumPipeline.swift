@@ -1,4 +1,3 @@
-import CSystem
 import Foundation
 import WeightPortCore
 
@@ -26,7 +25,7 @@ final class ChecksumPipeline: @unchecked Sendable {
                 let stop = cancelled
                 condition.unlock()
                 if stop { return }
-                if prefault, let region { wp_prefault(region.base, region.count) }
+                if prefault { region?.prefault() }
                 let crc = region.map { FastCRC32.checksum($0.bytes) } ?? 0
                 condition.lock()
                 checksums[i] = crc

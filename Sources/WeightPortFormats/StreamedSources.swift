@@ -1,4 +1,3 @@
-import CSystem
 import Foundation
 import Synchronization
 import WeightPortCore
@@ -68,7 +67,7 @@ final class StreamedSources: @unchecked Sendable {
         self.checksums = checksums ? ChecksumPipeline(regions, prefault: true) : nil
         if !checksums {
             Thread.detachNewThread { [prefaulting] in
-                for region in regions where !prefaulting.stopped { prefault(region) }
+                for region in regions where !prefaulting.stopped { region.prefault() }
             }
         }
     }
@@ -226,11 +225,6 @@ final class StreamedSources: @unchecked Sendable {
         if started { done.wait() }
         joined = true
     }
-}
-
-/// Brings a region's pages in (one MADV_POPULATE_READ), keeping it alive meanwhile.
-private func prefault(_ region: ByteRegion) {
-    withExtendedLifetime(region) { wp_prefault(region.base, region.count) }
 }
 
 /// Set once, read from another thread.
