@@ -2,6 +2,9 @@
 #include "csystem.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -71,4 +74,27 @@ void wp_prefault(const void *address, size_t length) {
         sink ^= *(const volatile unsigned char *)(page < first ? first : page);
     }
     (void)sink;
+}
+
+void wp_yield_to_critical_threads(void) {
+#if defined(__linux__)
+    int policy;
+    struct sched_param param;
+    if (pthread_getschedparam(pthread_self(), &policy, &param) != 0) return;
+    if (policy == SCHED_FIFO || policy == SCHED_RR) {
+        // A real-time helper at the writer's priority would keep its core until it blocks:
+        // one step down lets the writer and the main thread take a core whenever they are ready.
+        if (param.sched_priority > sched_get_priority_min(policy)) {
+            param.sched_priority -= 1;
+            pthread_setschedparam(pthread_self(), policy, &param);
+        } else {
+            struct sched_param other = { .sched_priority = 0 };
+            pthread_setschedparam(pthread_self(), SCHED_OTHER, &other);
+        }
+    } else {
+        errno = 0;
+        int nice = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+        if (errno == 0 && nice < 19) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice + 5 > 19 ? 19 : nice + 5);
+    }
+#endif
 }

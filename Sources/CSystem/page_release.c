@@ -61,6 +61,7 @@ static int mostly_huge(uintptr_t start, uintptr_t end) {
 
 static void *release_loop(void *unused) {
     (void)unused;
+    wp_yield_to_critical_threads();
     pthread_mutex_lock(&lock);
     for (;;) {
         while (count == 0) pthread_cond_wait(&work_ready, &lock);

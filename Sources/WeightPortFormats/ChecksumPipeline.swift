@@ -19,7 +19,7 @@ final class ChecksumPipeline: @unchecked Sendable {
     /// for a caller that leaves prefaulting the source to this thread (`StreamedSources`).
     init(_ regions: [ByteRegion?], prefault: Bool = false) {
         checksums = [UInt32](repeating: 0, count: regions.count)
-        Thread.detachNewThread { [self] in
+        HelperThread.detach { [self] in
             for (i, region) in regions.enumerated() {
                 condition.lock()
                 let stop = cancelled

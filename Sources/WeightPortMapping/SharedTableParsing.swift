@@ -1,4 +1,5 @@
 import Foundation
+import WeightPortCore
 
 /// Parses a set of mapping tables on a helper thread from the moment it is created. The thread
 /// that asks for the catalog first parses the tables nobody has started yet (unless it asks not
@@ -24,7 +25,7 @@ public final class SharedTableParsing: @unchecked Sendable {
         self.sources = sources
         claimOrder = sources.indices.sorted { sources[$0].text.utf8.count > sources[$1].text.utf8.count }
         results = Array(repeating: nil, count: sources.count)
-        Thread.detachNewThread { [self] in
+        HelperThread.detach { [self] in
             // First, and quick: what a conversion needs before it may start writing.
             let preview = CatalogPreview.quick(sources.map(\.text))
             condition.lock()
