@@ -74,8 +74,13 @@ public enum Converter {
             throw FileError(path: request.destination, underlying: ConversionError.destinationExists)
         }
         let checksum = format == .bundle ? BundleExporter.sourceChecksum(request.source) : nil
+        let prepared = StreamedOutput.prepare(format, destination: request.destination, overwrite: request.force,
+                                              source: request.source, minimum: request.streamingMinimum)
         var stream: StreamedOutput?
-        defer { stream?.abort() }
+        defer {
+            stream?.abort()
+            prepared?.abort()
+        }
         // A bundle's checksum holds one core for longer than everything else takes on the
         // other, so nothing is prefaulted there: a third thread would slow the checksum down.
         func catalogForMapping() throws -> MappingCatalog {
@@ -87,7 +92,8 @@ public enum Converter {
                                                  preparsed: request.preparsed) { file, catalog in
             let tables = { preview?() ?? (try? catalog()).map(CatalogPreview.init) }
             stream = StreamedOutput.start(format, destination: request.destination, overwrite: request.force, file: file,
-                                          tables: tables, drop: request.drop, minimum: request.streamingMinimum)
+                                          tables: tables, drop: request.drop, minimum: request.streamingMinimum,
+                                          prepared: prepared)
             return stream != nil
         }
         let catalog = try loadCatalog()

@@ -16,14 +16,15 @@ public final class DetectronPickleStream: @unchecked Sendable {
     /// Starts writing `candidates` (source tensors likely to reach the output unchanged; see
     /// `StreamedSources`) as arrays of their source shapes to a temporary file beside
     /// `destination`. Nil when none lies in a mapped file.
-    public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor]) throws(WriterError) {
-        try self.init(destination: destination, overwrite: overwrite, candidates: candidates, gate: nil)
+    /// `prepared`: that temporary file, created earlier (`StreamedOutput.prepare`), to write into.
+    public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor], prepared: AtomicFileWriter? = nil) throws(WriterError) {
+        try self.init(destination: destination, overwrite: overwrite, candidates: candidates, gate: nil, prepared: prepared)
     }
 
     /// `gate` (tests): the writing thread waits for it before writing anything.
-    init?(destination: String, overwrite: Bool, candidates: [Tensor], gate: DispatchSemaphore?) throws(WriterError) {
+    init?(destination: String, overwrite: Bool, candidates: [Tensor], gate: DispatchSemaphore?, prepared: AtomicFileWriter? = nil) throws(WriterError) {
         guard let streamed = try StreamedSources(destination: destination, overwrite: overwrite, candidates: candidates,
-                                                 checksums: false, accept: { DetectronPickleWriter.numpyType($0.dtype) != nil })
+                                                 checksums: false, prepared: prepared, accept: { DetectronPickleWriter.numpyType($0.dtype) != nil })
         else { return nil }
         self.streamed = streamed
         let sink = streamed.sink

@@ -17,14 +17,15 @@ public final class SafetensorsStream: @unchecked Sendable {
     /// Starts writing `candidates` (source tensors likely to reach the output unchanged; see
     /// `StreamedSources`) to a temporary file beside `destination`; `sourceNames` size the
     /// header's space. Nil when none lies in a mapped file.
-    public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor], sourceNames: [String]) throws(WriterError) {
-        try self.init(destination: destination, overwrite: overwrite, candidates: candidates, sourceNames: sourceNames, gate: nil)
+    /// `prepared`: that temporary file, created earlier (`StreamedOutput.prepare`), to write into.
+    public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor], sourceNames: [String], prepared: AtomicFileWriter? = nil) throws(WriterError) {
+        try self.init(destination: destination, overwrite: overwrite, candidates: candidates, sourceNames: sourceNames, gate: nil, prepared: prepared)
     }
 
     /// `gate` (tests): the writing thread waits for it before writing anything.
-    init?(destination: String, overwrite: Bool, candidates: [Tensor], sourceNames: [String], gate: DispatchSemaphore?) throws(WriterError) {
+    init?(destination: String, overwrite: Bool, candidates: [Tensor], sourceNames: [String], gate: DispatchSemaphore?, prepared: AtomicFileWriter? = nil) throws(WriterError) {
         guard let streamed = try StreamedSources(destination: destination, overwrite: overwrite, candidates: candidates,
-                                                 checksums: false, accept: { SafetensorsReader.code(for: $0.dtype) != nil })
+                                                 checksums: false, prepared: prepared, accept: { SafetensorsReader.code(for: $0.dtype) != nil })
         else { return nil }
         // A generous guess: target names are rarely over twice the source's plus a prefix, and
         // the provenance (metadata) is well under 16 KiB. A header that outgrows it falls back.

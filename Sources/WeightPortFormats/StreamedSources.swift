@@ -46,9 +46,10 @@ final class StreamedSources: @unchecked Sendable {
     /// Creates the temporary file for `destination` and starts bringing in the pages of those
     /// of `candidates` that lie in a mapped file as a writer would write them (dense,
     /// little-endian), each storage once, computing their CRC-32s on the way when `checksums`;
-    /// `start` begins writing. Nil when there are none (nothing to gain).
+    /// `start` begins writing. Nil when there are none (nothing to gain). `prepared`: that
+    /// file, created (and its space reserved) earlier by the caller, to write into instead.
     init?(destination: String, overwrite: Bool, candidates: [Tensor], checksums: Bool,
-          accept: (Tensor) -> Bool) throws(WriterError) {
+          prepared: AtomicFileWriter? = nil, accept: (Tensor) -> Bool) throws(WriterError) {
         var picked: [(base: UnsafeRawPointer, tensor: Tensor)] = []
         var seen = Set<UnsafeRawPointer>()
         for tensor in candidates where WriterTensorBytes.isView(tensor) && accept(tensor) {
@@ -61,7 +62,11 @@ final class StreamedSources: @unchecked Sendable {
         tensors = picked.map(\.tensor)
         written = [Bool](repeating: false, count: tensors.count)
         byBase = Dictionary(uniqueKeysWithValues: picked.enumerated().map { ($1.base, $0) })
-        sink = try AtomicFileWriter(destination: destination, overwrite: overwrite)
+        if let prepared, prepared.destination == destination {
+            sink = prepared
+        } else {
+            sink = try AtomicFileWriter(destination: destination, overwrite: overwrite)
+        }
         let regions = tensors.map(WriterTensorBytes.littleEndian)
         // In the order written: the checksums read each region anyway, so they bring it in.
         self.checksums = checksums ? ChecksumPipeline(regions, prefault: true) : nil

@@ -17,18 +17,19 @@ public final class TorchZipStream: @unchecked Sendable {
     /// Starts writing `candidates` (source tensors likely to reach the output unchanged; see
     /// `StreamedSources`) to a temporary file beside `destination`. Nil when none lies in a
     /// mapped file.
-    public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor]) throws(WriterError) {
-        try self.init(destination: destination, overwrite: overwrite, candidates: candidates, gate: nil)
+    /// `prepared`: that temporary file, created earlier (`StreamedOutput.prepare`), to write into.
+    public convenience init?(destination: String, overwrite: Bool, candidates: [Tensor], prepared: AtomicFileWriter? = nil) throws(WriterError) {
+        try self.init(destination: destination, overwrite: overwrite, candidates: candidates, gate: nil, prepared: prepared)
     }
 
     /// `gate` (tests): the writing thread waits for it before writing anything.
-    init?(destination: String, overwrite: Bool, candidates: [Tensor], gate: DispatchSemaphore?) throws(WriterError) {
+    init?(destination: String, overwrite: Bool, candidates: [Tensor], gate: DispatchSemaphore?, prepared: AtomicFileWriter? = nil) throws(WriterError) {
         let folder = TorchZipWriter.archiveName(for: destination)
         guard !folder.isEmpty, !folder.contains("/") else {
             throw .unsupportedValue("torch archive name '\(folder)' must be one non-empty folder name")
         }
         guard let streamed = try StreamedSources(destination: destination, overwrite: overwrite, candidates: candidates,
-                                                 checksums: true, accept: { _ in true })
+                                                 checksums: true, prepared: prepared, accept: { _ in true })
         else { return nil }
         self.folder = folder
         self.streamed = streamed

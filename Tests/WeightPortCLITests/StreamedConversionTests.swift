@@ -8,7 +8,8 @@ import XCTest
 /// Conversions that write the source's tensors while mapping their names (`streamingMinimum: 0`
 /// here, as the fixtures are small), on the paths where they stop or give way: a refused
 /// conversion leaves nothing behind, `--drop` keeps the dropped tensor out of what is streamed,
-/// `--force` replaces, and a missing output folder is reported as the ordinary writer does.
+/// `--force` replaces, a missing output folder is reported as the ordinary writer does, and the
+/// space reserved before the source was parsed is given back.
 final class StreamedConversionTests: XCTestCase {
     var dir: URL!
 
@@ -76,5 +77,27 @@ final class StreamedConversionTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("No such file or directory"), "\(error)")
         }
         XCTAssertEqual(try files(), ["tv.safetensors"])
+    }
+
+    /// The output file is created with the source's size reserved before the source is parsed
+    /// (`StreamedOutput.prepare`); what the output does not take must not stay allocated beyond
+    /// its end. Here the source holds a 4 MiB tensor that the conversion drops.
+    func testSpaceReservedAheadOfTheSourceIsGivenBack() throws {
+        var tensors = ConventionFixtures.triples(try ConventionFixtures.weights(ConventionFixtures.file("canonical.safetensors").path))
+        tensors.append(("mystery.weight", [1 << 20], [Float](repeating: 0.5, count: 1 << 20)))
+        try ConventionFixtures.writeSafetensors(tensors, to: path("source.safetensors"))
+        let sourceSize = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path("source.safetensors"))[.size] as? Int)
+        for output in ["out.safetensors", "out.pth", "out.pkl"] {
+            var dropping = request(path("source.safetensors"), path(output))
+            dropping.drop = try NamePatternList(["mystery.*"])
+            XCTAssertTrue(try Converter.convert(dropping, catalog: try ConventionFixtures.catalog).streamed, output)
+            var status = stat()
+            XCTAssertEqual(stat(path(output), &status), 0)
+            let size = Int(status.st_size), allocated = Int(status.st_blocks) * 512
+            XCTAssertLessThan(size + (1 << 20), sourceSize, output)
+            // File systems allocate whole blocks (4 KiB on ext4); a kept reservation would hold
+            // the source's size.
+            XCTAssertLessThanOrEqual(allocated, size + (64 << 10), output)
+        }
     }
 }
