@@ -1,5 +1,6 @@
 """Timing and peak memory of one command, measured the same way in every benchmark."""
 import os
+import pathlib
 import subprocess
 import tempfile
 import time
@@ -12,17 +13,30 @@ import time
 FIFO = ["chrt", "-f", "10"] if os.environ.get("WP_BENCH_FIFO") == "1" else []
 
 
+LAUNCHER = pathlib.Path(__file__).resolve().parent / "out" / "launch"
+
+
+def launcher():
+    """bench/launch.c, built on first use: the parent that times each command (see there)."""
+    source = LAUNCHER.parent.parent / "launch.c"
+    if not LAUNCHER.exists() or LAUNCHER.stat().st_mtime < source.stat().st_mtime:
+        LAUNCHER.parent.mkdir(exist_ok=True)
+        subprocess.check_call(["cc", "-O2", "-o", str(LAUNCHER), str(source)])
+    return LAUNCHER
+
+
 def run(args):
-    """Wall time (s) and peak RSS (bytes) of `args`, via GNU time: a forked Python child's own
-    ru_maxrss would include the parent's pages from before exec."""
+    """Wall time (s) from spawning `args` to reaping it, its peak RSS (bytes) and exit code,
+    measured by bench/launch.c: a forked Python child's own ru_maxrss would include the parent's
+    pages from before exec, and Python's clock around a child would include its own spawn."""
     with tempfile.NamedTemporaryFile("r") as report:
         os.sync()  # flush earlier runs' dirty pages so writeback does not land in this one's time
-        t0 = time.perf_counter()
-        result = subprocess.run([*FIFO, "/usr/bin/time", "-f", "%M", "-o", report.name, *map(str, args)],
+        result = subprocess.run([*FIFO, str(launcher()), report.name, *map(str, args)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        elapsed = time.perf_counter() - t0
-        peak = int(report.read().strip().splitlines()[-1]) * 1024
-    return elapsed, peak, result.returncode
+        fields = report.read().split()
+    if len(fields) != 3:
+        raise SystemExit(f"launch failed for {args[0]}: {result.stderr.strip()}")
+    return float(fields[0]), int(fields[1]) * 1024, result.returncode
 
 
 def best_of(n, fn):
