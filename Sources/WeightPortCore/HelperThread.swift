@@ -2,7 +2,7 @@ import CSystem
 import Foundation
 
 /// Threads whose work is off a command's critical path: parsing the tables while tensors are
-/// written, checksumming ahead of a zip's central directory.
+/// written, releasing pages already written.
 ///
 /// Why lower them: on two cores a conversion has more runnable threads than cores, and the
 /// writer (or the main thread mapping names) waiting behind a helper lengthens the whole

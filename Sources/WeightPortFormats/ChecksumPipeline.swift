@@ -19,7 +19,10 @@ final class ChecksumPipeline: @unchecked Sendable {
     /// for a caller that leaves prefaulting the source to this thread (`StreamedSources`).
     init(_ regions: [ByteRegion?], prefault: Bool = false) {
         checksums = [UInt32](repeating: 0, count: regions.count)
-        HelperThread.detach { [self] in
+        // At the writer's own priority: the writer waits for each record's checksum before its
+        // data descriptor, so this thread is on the critical path (lowered, as a helper, a .pth
+        // conversion measured 4.7 ms slower under SCHED_FIFO and 1.5 ms slower without).
+        Thread.detachNewThread { [self] in
             for (i, region) in regions.enumerated() {
                 condition.lock()
                 let stop = cancelled

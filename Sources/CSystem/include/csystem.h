@@ -34,8 +34,8 @@ void wp_release_pages_drain(void);
 
 /// Lowers the calling thread below the process's other threads: one real-time priority step
 /// (SCHED_OTHER from the lowest), else five nice steps. For helpers whose work is not on a
-/// command's critical path (parsing the tables while tensors are written, checksums, page
-/// release), so that two cores keep serving the writer and the main thread first.
+/// command's critical path (parsing the tables while tensors are written, page release), so
+/// that two cores keep serving the writer and the main thread first.
 void wp_yield_to_critical_threads(void);
 
 // ---- temporary outputs removed on SIGINT/SIGTERM/SIGHUP (temp_cleanup.c)
