@@ -22,11 +22,10 @@ enum StreamedOutput {
                       prepared: AtomicFileWriter? = nil) -> StreamedOutput? {
         guard format != .bundle, file.tensors.byteCount >= minimum, let tables = tables() else { return nil }
         let inside = CheckpointUnwrapper.unwrap(file.tensors, containers: tables.containerKeys).weights
-        let unused = tables.unusedPatterns
         let context = MappingContext()
         let candidates = inside.compactMap { name, tensor -> Tensor? in
             guard !drop.matches(name), !CanonicalModelLoader.isUpdateCounter(name),
-                  !unused.contains(where: { $0.match(name, context: context) != nil }) else { return nil }
+                  !tables.isUnused(name, context: context) else { return nil }
             return tensor
         }
         do {

@@ -43,4 +43,19 @@ final class CatalogPreviewTests: XCTestCase {
         XCTAssertEqual(CatalogPreview.quick([text])?.unusedPatterns.map(\.description), ["a*", "b"])
         XCTAssertNil(CatalogPreview.quick(["unused:\n  - {pattern: [unclosed\n"]))
     }
+
+    /// `isUnused` says what the patterns say, one by one: names of optimizer state and
+    /// bookkeeping are unused, weights are not.
+    func testIsUnusedAgreesWithEachPattern() throws {
+        let preview = try XCTUnwrap(CatalogPreview.quick(MappingCatalog.builtInFiles.map(\.text)))
+        let context = MappingContext()
+        let names = ["res2_0_branch2a_w_momentum", "__preserve__/res2_0_branch2a_w", "conv1_b", "res3_1_branch2b_b",
+                     "res2_0_branch2a_w", "conv1_w", "fc1000_b", "backbone.body.layer1.0.conv1.weight", "kps_score_w"]
+        for name in names {
+            let expected = preview.unusedPatterns.contains { $0.match(name, context: context) != nil }
+            XCTAssertEqual(preview.isUnused(name, context: context), expected, name)
+        }
+        XCTAssertTrue(preview.isUnused("res2_0_branch2a_w_momentum", context: context))
+        XCTAssertFalse(preview.isUnused("res2_0_branch2a_w", context: context))
+    }
 }
