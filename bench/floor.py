@@ -17,11 +17,7 @@ BINARY = HERE / "out" / "floor"
 
 
 def build():
-    source = HERE / "floor.c"
-    if not BINARY.exists() or BINARY.stat().st_mtime < source.stat().st_mtime:
-        BINARY.parent.mkdir(exist_ok=True)
-        subprocess.check_call(["cc", "-O3", "-pthread", "-o", str(BINARY), str(source), "-lcrypto"])
-    return BINARY
+    return measure.compiled(HERE / "floor.c", BINARY, ["-O3", "-pthread"], ["-lcrypto"])
 
 
 def run(mode, *paths):

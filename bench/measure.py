@@ -16,13 +16,18 @@ FIFO = ["chrt", "-f", "10"] if os.environ.get("WP_BENCH_FIFO") == "1" else []
 LAUNCHER = pathlib.Path(__file__).resolve().parent / "out" / "launch"
 
 
+def compiled(source, binary, flags=(), libraries=()):
+    """`binary` built from the C file `source` with the system compiler, again when the source
+    is newer."""
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        binary.parent.mkdir(exist_ok=True)
+        subprocess.check_call(["cc", *flags, "-o", str(binary), str(source), *libraries])
+    return binary
+
+
 def launcher():
     """bench/launch.c, built on first use: the parent that times each command (see there)."""
-    source = LAUNCHER.parent.parent / "launch.c"
-    if not LAUNCHER.exists() or LAUNCHER.stat().st_mtime < source.stat().st_mtime:
-        LAUNCHER.parent.mkdir(exist_ok=True)
-        subprocess.check_call(["cc", "-O2", "-o", str(LAUNCHER), str(source)])
-    return LAUNCHER
+    return compiled(LAUNCHER.parent.parent / "launch.c", LAUNCHER, ["-O2"])
 
 
 def run(args):
