@@ -57,11 +57,33 @@ public enum FormatDetector {
     }
 
     /// A protobuf tag for one of NetParameter's fields 1–8 (name, V1 layers, inputs, …) or 100
-    /// (layer). Any wire type counts, so a damaged file gets the protobuf reader's precise error.
+    /// (layer). With the wire type caffe.proto declares for the field it is a caffemodel; with
+    /// another, a damaged one (so that the protobuf reader names the fault), unless the file
+    /// starts as text does. Why the last rule: a tag byte for fields 1–8 is any of 0x08–0x47,
+    /// which many text files start with (`#` is field 4 with wire type 3); a comment-headed
+    /// `config.yaml` beside the weights was read as a damaged caffemodel and failed a whole zoo
+    /// conversion.
     static func looksLikeCaffe(_ bytes: ByteRegion) -> Bool {
         let first = bytes[0]
-        if (1...8).contains(first >> 3) { return true }
-        return bytes.count >= 2 && first & 0xF8 == 0xA0 && bytes[1] == 0x06
+        let layer = bytes.count >= 2 && first & 0xF8 == 0xA0 && bytes[1] == 0x06
+        guard (1...8).contains(first >> 3) || layer else { return false }
+        let wire = first & 7
+        let declared: Bool
+        switch layer ? 100 : first >> 3 {
+        case 4: declared = wire == 0 || wire == 2      // input_dim, plain or packed
+        case 5, 7: declared = wire == 0                // force_backward, debug_info
+        default: declared = wire == 2                  // name, V1 layers, input, state, input_shape, layer
+        }
+        return declared || !startsAsText(bytes)
+    }
+
+    /// The first 256 bytes (or fewer) hold no control character but tab, line feed and carriage
+    /// return: protobuf's lengths and tags put one in the first few bytes of any real model.
+    static func startsAsText(_ bytes: ByteRegion) -> Bool {
+        (0..<min(bytes.count, 256)).allSatisfy { i in
+            let byte = bytes[i]
+            return byte >= 0x20 && byte != 0x7F || byte == 0x09 || byte == 0x0A || byte == 0x0D
+        }
     }
 }
 

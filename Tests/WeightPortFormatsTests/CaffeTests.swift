@@ -53,6 +53,21 @@ final class CaffeTests: XCTestCase {
         return .null
     }
 
+    /// A caffemodel is recognised by NetParameter's first tag: with the wire type caffe.proto
+    /// declares, or another one in a binary file (a damaged model, whose reader then names the
+    /// fault); text starting with a byte of the same field numbers (`#`, a comment) is not one.
+    func testCaffeIsDetectedByFieldAndWireType() {
+        func detect(_ bytes: [UInt8]) -> WeightFormat? { try? FormatDetector.detect(ByteRegion(copying: bytes)) }
+        XCTAssertEqual(detect([0x0A, 0x01, 0x78]), .caffemodel, "name = \"x\"")
+        XCTAssertEqual(detect([0xA2, 0x06, 0x00]), .caffemodel, "an empty layer (field 100)")
+        XCTAssertEqual(detect([0x12, 0x00]), .caffemodel, "an empty V1 layer (field 2)")
+        XCTAssertEqual(detect([0x20, 0x03]), .caffemodel, "input_dim = 3")
+        XCTAssertEqual(detect([0x0B, 0x0C]), .caffemodel, "field 1 as a group, in a binary file: damaged")
+        XCTAssertNil(detect(Array("# config\nMODEL: {}\n".utf8)), "'#' is field 4 with wire type 3")
+        XCTAssertNil(detect(Array("---\nmodel: x\n".utf8)), "'-' is field 5 with wire type 5")
+        XCTAssertNil(detect(Array("0.5 0.25\n".utf8)), "'0' is field 6 (a message) as a varint")
+    }
+
     func testTypedNetExposesMappingParameters() throws {
         let net = try CaffeModelReader.readNet(Fixtures.bytes("formats/caffe_resnet_v2.caffemodel"))
         let meta = try XCTUnwrap((try ExpectedFormats.record("caffe_resnet_v2.caffemodel"))["metadata"] as? [String: Any])

@@ -18,6 +18,10 @@ final class ZooConverterTests: XCTestCase {
         try FileManager.default.copyItem(at: torchvision, to: nested.appendingPathComponent("model.pth"))
         try FileManager.default.copyItem(at: torchvision, to: zoo.appendingPathComponent(".hidden.pth"))
         try Data("not weights\n".utf8).write(to: zoo.appendingPathComponent("notes.txt"))
+        // Configs as a model folder holds them: text whose first byte ('#') reads as a protobuf
+        // tag for one of Caffe's fields, once taken for a damaged caffemodel.
+        try Data("# Mask R-CNN, R-50-FPN\nMODEL:\n  WEIGHTS: model.pth\n".utf8).write(to: nested.appendingPathComponent("config.yaml"))
+        try Data("# mmdetection\n_base_ = './base.py'\n".utf8).write(to: zoo.appendingPathComponent("config.py"))
         let out = zoo.appendingPathComponent("out")
 
         var request = ZooConverter.Request(sources: [zoo.path], outputFolder: out.path, format: .pickle, jobs: 2)
