@@ -6,7 +6,8 @@ convert_speed.py runs the Python references in the same rounds as weightport and
 2-3 s of writing 250 MB disturb the next floor (a `.pth` round once measured the floor at 0.079 s,
 best 0.041). Here each round is: binary A and binary B (alternating which goes first), with
 `floor write` before them, each after a `sync`, under SCHED_FIFO when WP_BENCH_FIFO=1; for `.h5` also
-`floor hash`, the SHA-256 a bundle records. Prints each binary's median and best, and the medians'
+`floor hash`, the SHA-256 a bundle records, and for `.pth` `floor zip`, the copy floor with the
+CRC-32 each zip record carries computed on its populating thread. Prints each binary's median and best, and the medians'
 ratios to the floors. Give the same binary twice to measure one build.
 
 `--case` picks the conversion: `plain` (the pickle to its own convention, the figure issue #14
@@ -68,7 +69,7 @@ def pairs(args, fmt, source, plain, extra):
     floor_path = OUT / "floor.bin"
     output = OUT / f"pairs.{fmt}"
     times = {args.a: [], args.b: []}
-    floors, copies, hashes = [], [], []
+    floors, copies, hashes, zips = [], [], [], []
     for round_index in range(args.rounds):
         # The floors first: right after a bundle conversion's output was removed, the write
         # floor measured 0.09-0.45 s instead of 0.04 (the file system still busy with it).
@@ -79,6 +80,9 @@ def pairs(args, fmt, source, plain, extra):
         remove(floor_path)
         if fmt == "h5":
             hashes.append(floor.run("hash", source)[1])
+        if fmt == "pth":
+            zips.append(floor.run("zip", source, floor_path)[1])
+            remove(floor_path)
         order = [args.a, args.b] if round_index % 2 == 0 else [args.b, args.a]
         for binary in order:
             remove(output)
@@ -95,6 +99,8 @@ def pairs(args, fmt, source, plain, extra):
                 f"{median / write_floor:.2f}x the write floor ({write_floor * 1e3:.1f} ms)")
         if hashes:
             line += f", {median / statistics.median(hashes):.2f}x the SHA-256 ({statistics.median(hashes) * 1e3:.1f} ms)"
+        if zips:
+            line += f", {median / statistics.median(zips):.2f}x the zip floor ({statistics.median(zips) * 1e3:.1f} ms: the copy with its CRC-32)"
         print(line, flush=True)
 
 

@@ -82,24 +82,28 @@ def python_to_h5(blobs, dst):
             f.create_dataset(name, data=array)
 
 
-def rounds(repeats, reference, weightport_args, output_ref, output_wp, src, hashed=False):
+def rounds(repeats, reference, weightport_args, output_ref, output_wp, src, extra=None):
     """`repeats` alternating rounds of reference, weightport and the write floor (bench/floor.c:
     the source's bytes already in memory, written into a new file with its space reserved; its
-    in-process time, since the floor starts with the bytes in memory)."""
+    in-process time, since the floor starts with the bytes in memory), and the format's own floor
+    when `extra` names one (`hash`: the SHA-256 a bundle records; `zip`: the copy with the CRC-32
+    a zip records)."""
     floor_path = OUT / "floor.bin"
-    ref, wp, peak, floors, hashes = [], [], 0, [], []
+    ref, wp, peak, floors, extras = [], [], 0, [], []
     for _ in range(repeats):
         r, w, p = paired(1, reference, weightport_args, output_ref, output_wp)
         ref += r
         wp += w
         peak = max(peak, p)
         floors.append(floor.run("write", src, floor_path)[1])
-        if hashed:
-            hashes.append(floor.run("hash", src)[1])
+        if extra == "hash":
+            extras.append(floor.run("hash", src)[1])
+        elif extra == "zip":
+            extras.append(floor.run("zip", src, floor_path)[1])
     measure.fresh(floor_path)
     measure.fresh(output_ref)
     measure.fresh(output_wp)
-    return ref, wp, peak, floors, hashes
+    return ref, wp, peak, floors, extras
 
 
 def report_floor(floors, wp, ref):
@@ -145,14 +149,18 @@ def main():
         else:
             reference, name, target, meets = (lambda: python_to_h5(blobs, ref_out), "h5py create_dataset",
                                               "reported", lambda w, r: True)
-        ref, wp, peak, floors, hashes = rounds(args.repeats, reference, wp_args, ref_out, wp_out, src, hashed=fmt == "h5")
+        extra = {"h5": "hash", "pth": "zip"}.get(fmt)
+        ref, wp, peak, floors, extras = rounds(args.repeats, reference, wp_args, ref_out, wp_out, src, extra=extra)
         report(fmt, name, ref, wp, peak, size, target, meets)
         report_floor(floors, wp, ref)
-        if hashes:
-            # A bundle records its source's SHA-256 (DESIGN.md §8): hashing the source is a floor of its own.
-            m_hash = measure.median(hashes)
-            print(f"     SHA-256 of the source alone (libcrypto, mapped, one thread): median {m_hash:.3f} s "
-                  f"= {m_hash / measure.median(floors):.2f}x the write floor; weightport = {measure.median(wp) / m_hash:.2f}x it")
+        if extras:
+            # A bundle records its source's SHA-256 (DESIGN.md §8), a zip each record's CRC-32:
+            # each is a floor of its own beside the plain write.
+            m_extra = measure.median(extras)
+            what = ("SHA-256 of the source alone (libcrypto, mapped, one thread)" if extra == "hash" else
+                    "zip floor: the source mapped and written, its CRC-32 on the populating thread")
+            print(f"     {what}: median {m_extra:.3f} s "
+                  f"= {m_extra / measure.median(floors):.2f}x the write floor; weightport = {measure.median(wp) / m_extra:.2f}x it")
     print(f"  load average after: {measure.load_average()}")
 
 

@@ -11,6 +11,10 @@
 //   floor copy FILE OUT   the least a conversion must do besides naming: map FILE, make its
 //                         pages present on a second thread 8 MiB ahead of the writer, write them
 //                         into OUT as `floor write` does, unmap; timed from open to unmap
+//   floor zip FILE OUT    `floor copy` with the CRC-32 a zip (`.pth`) records of its bytes, computed
+//                         by the populating thread ahead of the writer with weightport's own
+//                         PCLMULQDQ kernel (Sources/CKernels/crc32.c, compiled in): the least a
+//                         `.pth` conversion must do besides naming
 //   floor pages FILE      how the page cache holds FILE: map it, make every page present
 //                         (MADV_POPULATE_READ), unmap it; prints `populate_s unmap_s pmd_fraction`,
 //                         the fraction of the file the kernel mapped with 2 MiB entries (smaps'
@@ -34,6 +38,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "ckernels.h"
 
 static double now(void) {
     struct timespec t;
@@ -85,6 +90,8 @@ struct populating {
     unsigned char *base;
     size_t length;
     _Atomic size_t ready;
+    int checksum;        // also CRC-32 each piece after making it present (`floor zip`)
+    unsigned int crc;
 };
 
 static void *populate_ahead(void *argument) {
@@ -93,6 +100,7 @@ static void *populate_ahead(void *argument) {
     for (size_t off = 0; off < map->length; off += chunk) {
         size_t want = map->length - off < chunk ? map->length - off : chunk;
         madvise(map->base + off, want, MADV_POPULATE_READ);
+        if (map->checksum) map->crc = wp_crc32_fold(map->crc, map->base + off, (long)want);
         atomic_store(&map->ready, off + want);
     }
     return NULL;
@@ -125,7 +133,7 @@ static size_t size_of(int fd) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 3) { fprintf(stderr, "usage: floor map|read|hash|pages FILE | floor write|copy FILE OUT\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: floor map|read|hash|pages FILE | floor write|copy|zip FILE OUT\n"); return 2; }
     const char *mode = argv[1];
     double t0 = now();
     int fd = open(argv[2], O_RDONLY);
@@ -159,8 +167,8 @@ int main(int argc, char **argv) {
         t0 = now();
         if (write_out(argv[3], data, n, NULL) != 0) return 1;
         sum = n;
-    } else if (strcmp(mode, "copy") == 0 && argc >= 4) {
-        struct populating map = { .length = n };
+    } else if ((strcmp(mode, "copy") == 0 || strcmp(mode, "zip") == 0) && argc >= 4) {
+        struct populating map = { .length = n, .checksum = strcmp(mode, "zip") == 0, .crc = 0xFFFFFFFFu };
         map.base = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map.base == MAP_FAILED) { perror("mmap"); return 1; }
         pthread_t helper;
@@ -168,7 +176,7 @@ int main(int argc, char **argv) {
         if (write_out(argv[3], map.base, n, &map.ready) != 0) return 1;
         pthread_join(helper, NULL);
         munmap(map.base, n);
-        sum = n;
+        sum = map.checksum ? (uint64_t)(map.crc ^ 0xFFFFFFFFu) : n;
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
