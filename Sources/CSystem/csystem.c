@@ -58,22 +58,37 @@ int wp_copy_is_offloaded(int fd) {
 #endif
 }
 
-void wp_prefault(const void *address, size_t length) {
-    if (length == 0) return;
-#if defined(__linux__) && defined(MADV_POPULATE_READ)
-    // madvise wants a page-aligned start: a tensor's bytes rarely begin on a page, and the
-    // EINVAL sent every such region to the loop below, a load per page.
-    uintptr_t mask = (uintptr_t)sysconf(_SC_PAGESIZE) - 1;
-    uintptr_t start = (uintptr_t)address & ~mask;
-    if (madvise((void *)start, (uintptr_t)address + length - start, MADV_POPULATE_READ) == 0) return;
-#endif
-    // One read in every page from the one holding the first byte to the one holding the last.
-    uintptr_t first = (uintptr_t)address, end = first + length;
+/// One read in every page from the one holding `first` to the one holding `end - 1`.
+static void touch_pages(uintptr_t first, uintptr_t end) {
     unsigned char sink = 0;
     for (uintptr_t page = first & ~(uintptr_t)4095; page < end; page += 4096) {
         sink ^= *(const volatile unsigned char *)(page < first ? first : page);
     }
     (void)sink;
+}
+
+void wp_prefault(const void *address, size_t length) {
+    if (length == 0) return;
+    uintptr_t at = (uintptr_t)address, end = at + length;
+#if defined(__linux__) && defined(MADV_POPULATE_READ)
+    // madvise wants a page-aligned start: a tensor's bytes rarely begin on a page, and the
+    // EINVAL sent every such region to the loop below, a load per page.
+    at &= ~((uintptr_t)sysconf(_SC_PAGESIZE) - 1);
+    // In 2 MiB pieces: the call holds the process's map lock for reading throughout, and any
+    // mmap or munmap meanwhile (a new thread's stack, a large allocation) waits for it. With the
+    // source in 4 KiB page-cache folios, one call over the 51 MB largest tensor held it ~5 ms,
+    // and the conversion's writer thread, created just after, started that much later.
+    const uintptr_t piece = (uintptr_t)2 << 20;
+    while (at < end) {
+        uintptr_t next = (at & ~(piece - 1)) + piece;
+        if (next > end) next = end;
+        if (madvise((void *)at, next - at, MADV_POPULATE_READ) != 0) break;
+        at = next;
+    }
+    if (at >= end) return;
+    if (at < (uintptr_t)address) at = (uintptr_t)address;
+#endif
+    touch_pages(at, end);
 }
 
 void wp_yield_to_critical_threads(void) {

@@ -94,6 +94,24 @@ final class PageReleaseTests: XCTestCase {
         return 0
     }
 
+    /// `prefault()` works through a region in 2 MiB pieces (so that it never holds the map lock
+    /// for long); every page from the one holding the first byte to the one holding the last
+    /// must end up present, across piece boundaries and a partial last piece.
+    func testPrefaultMakesEveryPagePresentAcrossPieces() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wp-prefault-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("source.bin").path
+        try Data((0..<(9 << 20)).map { UInt8(truncatingIfNeeded: $0 >> 9) }).write(to: URL(fileURLWithPath: source))
+        let map = try MappedFile.map(path: source, prefault: false)
+        // From 100 bytes before the first 2 MiB boundary to 300 KiB into the fourth piece.
+        let slice = map.slice((2 << 20) - 100, (6 << 20) + 300 * 1024)
+        let spanned = ((2 << 20) - 100 + (6 << 20) + 300 * 1024 - 1) / page - ((2 << 20) - 100) / page + 1
+        XCTAssertEqual(try presentPages(slice), 0, "nothing read through the map yet")
+        slice.prefault()
+        XCTAssertEqual(try presentPages(slice), spanned)
+    }
+
     /// Pages of `region` mapped in this process, from /proc/self/pagemap's present bit (bit 63),
     /// which an unprivileged process may read for itself.
     private func presentPages(_ region: ByteRegion) throws -> Int {
