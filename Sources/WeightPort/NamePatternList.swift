@@ -25,7 +25,7 @@ public struct NamePatternList: Sendable {
     }
 
     public func matches(_ name: String) -> Bool {
-        patterns.contains { $0.match(name, context: MappingContext()) != nil }
+        patterns.anyMatches(name, context: MappingContext())
     }
 
     /// Names not matched by any pattern.

@@ -245,3 +245,15 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 }
+
+extension Collection where Element == NamePattern {
+    /// Whether any of the patterns matches the whole of `name`. The name's bytes are read once
+    /// for all of them: `match(_:context:)` per pattern copies them each time (0.5 ms for a
+    /// 354-tensor pickle against the tables' ~40 `unused:` patterns, before a conversion's
+    /// first write).
+    public func anyMatches(_ name: String, context: MappingContext) -> Bool {
+        guard !isEmpty else { return false }
+        let bytes = Array(name.utf8)
+        return contains { $0.match(bytes: bytes, context: context) != nil }
+    }
+}
