@@ -107,9 +107,11 @@ void wp_yield_to_critical_threads(void) {
             pthread_setschedparam(pthread_self(), SCHED_OTHER, &other);
         }
     } else {
+        // The nice value belongs to each thread on Linux: this thread's id, not the process's.
+        id_t thread = (id_t)syscall(SYS_gettid);
         errno = 0;
-        int nice = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
-        if (errno == 0 && nice < 19) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice + 5 > 19 ? 19 : nice + 5);
+        int nice = getpriority(PRIO_PROCESS, thread);
+        if (errno == 0 && nice < 19) setpriority(PRIO_PROCESS, thread, nice + 5 > 19 ? 19 : nice + 5);
     }
 #endif
 }

@@ -56,8 +56,9 @@ public struct ByteRegion: @unchecked Sendable {
 
     public func toData() -> Data { Data(bytes) }
 
-    /// Makes every page of the region present now, in one kernel call (MADV_POPULATE_READ)
-    /// rather than a fault per page when it is read; keeps the region alive meanwhile.
+    /// Makes every page of the region present now, in kernel calls of up to 2 MiB each
+    /// (`wp_prefault`) rather than a fault per page when it is read; keeps the region alive
+    /// meanwhile.
     public func prefault() {
         withExtendedLifetime(self) { wp_prefault(base, count) }
     }

@@ -6,7 +6,8 @@ import XCTest
 /// A conversion's source map drops each slice's pages once a writer has written them
 /// (`ByteRegion.releasesWrittenPages`). What must hold: the output is unchanged, the slice's whole
 /// pages are gone from the process (so the final unmap has nothing left to tear down there), its
-/// partial first and last pages stay, and reading the slice again gives the same bytes.
+/// partial first and last pages stay, and reading the slice again gives the same bytes. And the
+/// prefault that brings a source's pages in ahead of its writer leaves none out.
 final class PageReleaseTests: XCTestCase {
     private let page = 4096
 

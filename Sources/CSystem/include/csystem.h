@@ -20,7 +20,8 @@ int wp_reserve_space(int fd, int64_t length);
 int wp_copy_is_offloaded(int fd);
 
 /// Maps every page of [address, address + length) of a file map into the process, reading it in
-/// if needed: madvise(MADV_POPULATE_READ) where the kernel has it (5.14+), else one read per page.
+/// if needed: madvise(MADV_POPULATE_READ) in 2 MiB pieces where the kernel has it (5.14+), else
+/// one read per page.
 void wp_prefault(const void *address, size_t length);
 
 /// Queues the whole pages inside [address, address + length) of a private read-only file map to
