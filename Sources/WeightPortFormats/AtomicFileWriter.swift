@@ -91,6 +91,12 @@ public final class AtomicFileWriter {
     /// offsets 1,234 bytes off (ext4, `floor` variants, SCHED_FIFO, 3 rounds): each unaligned
     /// piece splits pages (and the page cache's large folios) between two calls.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(WriterError) {
+        try write(bytes, reporting: nil)
+    }
+
+    /// `write(_:)`, calling `reporting` with how many of the bytes the kernel has taken after
+    /// each piece written straight from the caller's memory.
+    private func write(_ bytes: UnsafeRawBufferPointer, reporting: ((Int) -> Void)?) throws(WriterError) {
         guard var base = bytes.baseAddress, !bytes.isEmpty else { return }
         try checkOpen()
         var remaining = bytes.count
@@ -102,7 +108,7 @@ public final class AtomicFileWriter {
             // The offset is now on a page boundary (head < page <= remaining).
             try flushBuffer()
             let pages = remaining - remaining % AtomicFileWriter.page
-            try writeAll(base, pages)
+            try writeAll(base, pages, reporting: reporting.map { report in { report(head + $0) } })
             bytesWritten += pages
             base += pages
             remaining -= pages
@@ -139,10 +145,14 @@ public final class AtomicFileWriter {
     /// file-to-file by the kernel (copy_file_range), never passing through this process's memory.
     /// Otherwise the kernel would copy partial pages, which measured 1.5× slower than writing
     /// from the (prefaulted) map.
-    public func write(_ region: ByteRegion) throws(WriterError) {
+    /// `reporting` (for a reader pacing itself by the writer, `WriteProgress`) is called with how
+    /// many of the region's bytes are written as they go, and with all of them on return (or on
+    /// a throw: a reader waiting for a failed writer must not wait forever).
+    public func write(_ region: ByteRegion, reporting: ((Int) -> Void)? = nil) throws(WriterError) {
+        defer { reporting?(region.count) }
         guard let origin = region.fileOrigin, region.count >= AtomicFileWriter.bufferCapacity, !kernelCopyUnavailable,
               (origin.offset - (bytesWritten)) % AtomicFileWriter.page == 0 else {
-            try withExtendedLifetime(region) { () throws(WriterError) in try write(region.bytes) }
+            try withExtendedLifetime(region) { () throws(WriterError) in try write(region.bytes, reporting: reporting) }
             region.releaseWrittenPages()
             return
         }
@@ -283,7 +293,7 @@ public final class AtomicFileWriter {
         buffered = keep
     }
 
-    private func writeAll(_ base: UnsafeRawPointer, _ count: Int) throws(WriterError) {
+    private func writeAll(_ base: UnsafeRawPointer, _ count: Int, reporting: ((Int) -> Void)? = nil) throws(WriterError) {
         var offset = 0
         while offset < count {
             // 1 MiB a call. Handed a whole 50 MB tensor at once, ext4 asks for ever larger
@@ -298,6 +308,7 @@ public final class AtomicFileWriter {
             writeCalls?.append((flushedOffset, result))
             flushedOffset += result
             offset += result
+            reporting?(offset)
         }
     }
 

@@ -38,6 +38,8 @@ final class StreamedSources: @unchecked Sendable {
     /// Output bytes (start and length) → the streamed tensor planned for them.
     private var owners: [Span: Int] = [:]
     private let checksums: ChecksumPipeline?
+    /// The writer's position in the streamed tensors' bytes, pacing the checksums.
+    private let progress = WriteProgress()
     private let prefaulting = StopFlag()
     /// Tests: when set before `start`, the thread waits for it before writing anything (so that
     /// the plan can arrive first).
@@ -69,7 +71,7 @@ final class StreamedSources: @unchecked Sendable {
         }
         let regions = tensors.map(WriterTensorBytes.littleEndian)
         // In the order written: the checksums read each region anyway, so they bring it in.
-        self.checksums = checksums ? ChecksumPipeline(regions, prefault: true) : nil
+        self.checksums = checksums ? ChecksumPipeline(regions, prefault: true, pacedBy: progress) : nil
         if !checksums {
             Thread.detachNewThread { [prefaulting] in
                 for region in regions where !prefaulting.stopped { region.prefault() }
@@ -92,17 +94,23 @@ final class StreamedSources: @unchecked Sendable {
             gate?.wait()
             do throws(WriterError) {
                 try work.begin()
+                var start = 0
                 for (i, tensor) in tensors.enumerated() {
+                    defer {
+                        start += tensor.byteCount
+                        progress.advance(to: start)
+                    }
                     guard let go = shouldWrite(i) else { break }
                     guard go else { continue }
                     try work.before(i, tensor)
-                    try sink.write(WriterTensorBytes.littleEndian(tensor))
+                    try sink.write(WriterTensorBytes.littleEndian(tensor)) { [progress, start] in progress.advance(to: start + $0) }
                     try work.after(i, tensor)
                     written[i] = true
                 }
             } catch {
                 failure = error
             }
+            progress.end()
             done.signal()
         }
     }
@@ -221,6 +229,8 @@ final class StreamedSources: @unchecked Sendable {
     private func stopBackground() {
         prefaulting.stop()
         checksums?.cancel()
+        // A stream never started has no writer to move the paced checksums on.
+        progress.end()
     }
 
     deinit { abort() }

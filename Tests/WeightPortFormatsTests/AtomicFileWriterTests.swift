@@ -51,6 +51,26 @@ final class AtomicFileWriterTests: XCTestCase {
         }
     }
 
+    /// A region written after an unaligned start reports its progress piece by piece, each
+    /// figure the region's bytes the kernel has so far, ending with all of them.
+    func testRegionWriteReportsItsProgress() throws {
+        let folder = try temporaryFolder()
+        let bytes = WriterSamples.bytes((5 << 20) + 1_000, seed: 9, dtype: .uint8)
+        let writer = try AtomicFileWriter(destination: folder + "/out.bin")
+        writer.writeCalls = []
+        try writer.write([1, 2, 3])
+        var reports: [Int] = []
+        try writer.write(ByteRegion(copying: bytes)) { reports.append($0) }
+        try writer.commit()
+        XCTAssertEqual(reports.last, bytes.count)
+        XCTAssertEqual(reports, reports.sorted(), "progress never goes back")
+        // The page-aligned middle goes out in 1 MiB calls, each reported as it returns.
+        XCTAssertGreaterThanOrEqual(reports.count, 6, "\(reports)")
+        let flushed = (writer.writeCalls ?? []).map { $0.offset + $0.count - 3 }
+        for report in reports.dropLast() { XCTAssertTrue(flushed.contains(report), "report \(report) is no write's end") }
+        XCTAssertTrue(try Data(contentsOf: URL(fileURLWithPath: folder + "/out.bin")) == Data([1, 2, 3] + bytes))
+    }
+
     func testFailureMidWriteLeavesNoDestinationAndNoTempFile() throws {
         let folder = try temporaryFolder()
         XCTAssertThrowsError(try AtomicFileWriter.write(to: folder + "/out.bin") { writer in

@@ -157,6 +157,41 @@ final class ChecksumPipelineTests: XCTestCase {
     }
 }
 
+/// Checksums paced by a writer's position (`WriteProgress`) read no more than
+/// `ChecksumPipeline.lead` (plus the piece in hand) ahead of it, resume once it is within half of
+/// that, and still come out right.
+final class PacedChecksumPipelineTests: XCTestCase {
+    private let mib = 1 << 20
+
+    func testPacedChecksumsWaitForTheWriter() {
+        XCTAssertEqual(ChecksumPipeline.lead, 4 * mib, "the region sizes below assume a 4 MiB lead")
+        // Regions at [0, 2), [2, 4) and [4, 6) MiB of the writer's sequence.
+        let regions = (0..<3).map { i in ByteRegion(copying: WriterSamples.bytes(2 * mib, seed: UInt64(20 + i), dtype: .uint8)) }
+        let progress = WriteProgress()
+        let pipeline = ChecksumPipeline(regions, prefault: true, pacedBy: progress)
+        // With the writer at 0 the first two regions lie within the lead.
+        XCTAssertEqual(pipeline.checksum(1), CRC32.checksum(regions[1].bytes))
+        // The third's second piece (from 5 MiB) waits for the writer to reach 5 - 4/2 = 3 MiB.
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertFalse(pipeline.isReady(2), "read more than the lead ahead of a writer at 0")
+        progress.advance(to: 2 * mib)
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertFalse(pipeline.isReady(2), "resumed before the writer came within half the lead")
+        progress.advance(to: 3 * mib)
+        for i in 0..<3 { XCTAssertEqual(pipeline.checksum(i), CRC32.checksum(regions[i].bytes), "region \(i)") }
+    }
+
+    /// A writer that stops early (failed, cancelled) lets the checksums finish unpaced.
+    func testEndedWriterReleasesThePipeline() {
+        let regions = (0..<4).map { i in ByteRegion(copying: WriterSamples.bytes(3 * mib + 17 * i, seed: UInt64(30 + i), dtype: .uint8)) }
+        let progress = WriteProgress()
+        let pipeline = ChecksumPipeline(regions, pacedBy: progress)
+        progress.advance(to: mib)
+        progress.end()
+        for i in 0..<4 { XCTAssertEqual(pipeline.checksum(i), CRC32.checksum(regions[i].bytes), "region \(i)") }
+    }
+}
+
 /// The plain byte-at-a-time CRC-32 (IEEE, reflected), an independent check of FastCRC32's tables.
 enum CRC32 {
     static let table: [UInt32] = (0..<256).map { n -> UInt32 in
