@@ -50,8 +50,9 @@ final class StreamedSources: @unchecked Sendable {
     /// little-endian), each storage once, computing their CRC-32s on the way when `checksums`;
     /// `start` begins writing. Nil when there are none (nothing to gain). `prepared`: that
     /// file, created (and its space reserved) earlier by the caller, to write into instead.
+    /// `checksumsAfterWriter` (tests): the checksums start only once the writer has ended.
     init?(destination: String, overwrite: Bool, candidates: [Tensor], checksums: Bool,
-          prepared: AtomicFileWriter? = nil, accept: (Tensor) -> Bool) throws(WriterError) {
+          prepared: AtomicFileWriter? = nil, checksumsAfterWriter: Bool = false, accept: (Tensor) -> Bool) throws(WriterError) {
         var picked: [(base: UnsafeRawPointer, tensor: Tensor)] = []
         var seen = Set<UnsafeRawPointer>()
         for tensor in candidates where WriterTensorBytes.isView(tensor) && accept(tensor) {
@@ -71,7 +72,7 @@ final class StreamedSources: @unchecked Sendable {
         }
         let regions = tensors.map(WriterTensorBytes.littleEndian)
         // In the order written: the checksums read each region anyway, so they bring it in.
-        self.checksums = checksums ? ChecksumPipeline(regions, prefault: true, pacedBy: progress) : nil
+        self.checksums = checksums ? ChecksumPipeline(regions, prefault: true, pacedBy: progress, afterWriter: checksumsAfterWriter) : nil
         if !checksums {
             Thread.detachNewThread { [prefaulting] in
                 for region in regions where !prefaulting.stopped { region.prefault() }
@@ -123,8 +124,11 @@ final class StreamedSources: @unchecked Sendable {
         return planned?[i] ?? true
     }
 
-    /// The CRC-32 of streamed tensor `i` (when created with `checksums`).
+    /// The CRC-32 of streamed tensor `i` (when created with `checksums`), waiting for it.
     func checksum(_ i: Int) -> UInt32 { checksums?.checksum(i) ?? 0 }
+
+    /// The CRC-32 of streamed tensor `i` if computed yet (when created with `checksums`).
+    func readyChecksum(_ i: Int) -> UInt32? { checksums?.readyChecksum(i) }
 
     /// Tells the thread which streamed tensors `outputs` hold — the same storage, or (a value
     /// that went through a transform and came back unchanged) the same bytes — so that it writes

@@ -9,7 +9,7 @@ import WeightPortCore
 public final class ZipArchiveWriter {
     struct Record {
         let name: [UInt8]
-        let crc: UInt32
+        var crc: UInt32
         let size: Int
         let headerOffset: Int
     }
@@ -17,6 +17,8 @@ public final class ZipArchiveWriter {
     private let sink: AtomicFileWriter
     private let alignment: Int
     private(set) var records: [Record] = []
+    /// Records ended without their checksum → where their data descriptor starts.
+    private var unsettled: [Int: Int] = [:]
     static let limit32 = 0xFFFF_FFFF
     // Fixed DOS date 1980-01-01 00:00: the output does not depend on the clock.
     static let dosTime: UInt16 = 0, dosDate: UInt16 = 0x21
@@ -55,10 +57,26 @@ public final class ZipArchiveWriter {
     }
 
     /// Writes the data descriptor after a record's data and lists the record for the directory.
-    func endRecord(_ record: PendingRecord, crc: UInt32) throws(WriterError) {
+    /// A nil `crc` (its checksum not computed yet) writes 0 in its place and returns the record's
+    /// index, for `settle` to fill in before `finish`.
+    @discardableResult
+    func endRecord(_ record: PendingRecord, crc: UInt32?) throws(WriterError) -> Int? {
         let wide = record.size >= ZipArchiveWriter.limit32 || record.headerOffset >= ZipArchiveWriter.limit32
-        try sink.write(ZipArchiveWriter.dataDescriptor(crc: crc, size: record.size, wide: wide))
-        records.append(Record(name: record.name, crc: crc, size: record.size, headerOffset: record.headerOffset))
+        let descriptorOffset = sink.bytesWritten
+        try sink.write(ZipArchiveWriter.dataDescriptor(crc: crc ?? 0, size: record.size, wide: wide))
+        records.append(Record(name: record.name, crc: crc ?? 0, size: record.size, headerOffset: record.headerOffset))
+        guard crc == nil else { return nil }
+        unsettled[records.count - 1] = descriptorOffset
+        return records.count - 1
+    }
+
+    /// Gives record `index` (ended without its checksum) its CRC-32: in its data descriptor,
+    /// already written, and in the directory to come.
+    func settle(_ index: Int, crc: UInt32) throws(WriterError) {
+        guard let descriptorOffset = unsettled.removeValue(forKey: index) else { return }
+        // The CRC follows the descriptor's 4-byte signature.
+        try sink.overwrite(ZipArchiveWriter.le(crc), at: descriptorOffset + 4)
+        records[index].crc = crc
     }
 
     /// Appends a stored record holding `bytes`.
@@ -69,6 +87,7 @@ public final class ZipArchiveWriter {
     /// Writes the central directory, the ZIP64 end record and locator (always, as torch does),
     /// and the end-of-central-directory record.
     public func finish() throws(WriterError) {
+        guard unsettled.isEmpty else { throw .unsupportedValue("zip records ended without their CRC-32 were never settled") }
         let directoryOffset = sink.bytesWritten
         var directory: [UInt8] = []
         for record in records { directory += ZipArchiveWriter.centralEntry(record) }

@@ -82,6 +82,25 @@ final class StreamedWriterTests: XCTestCase {
         try assertFolderHolds(["out.pth"])
     }
 
+    /// The writer does not wait for checksums: records ended before theirs are ready get them
+    /// at the end, and the archive reads back with every CRC right.
+    func testTorchZipSettlesChecksumsThatCameAfterTheWriter() throws {
+        let path = output("late.pth")
+        let stream = try XCTUnwrap(try TorchZipStream(destination: path, overwrite: false, candidates: source.map(\.tensor),
+                                                       gate: nil, checksumsAfterWriter: true))
+        XCTAssertTrue(try stream.finish(.stateDict(renamedOutput())))
+        XCTAssertEqual(stream.recordsSettledLate, source.count, "every streamed record ended without its checksum")
+        let bytes = try MappedFile.map(path: path)
+        let zip = try ZipDirectory(bytes)
+        for entry in zip.entries {
+            let data = try zip.storedData(entry)
+            XCTAssertEqual(entry.crc32, CRC32.checksum(data.bytes), entry.name)
+            let end = try zip.dataOffset(entry) + data.count
+            XCTAssertEqual(bytes.bytes.loadUnaligned(fromByteOffset: end + 4, as: UInt32.self), entry.crc32, "\(entry.name) descriptor")
+        }
+        assertSameTensors(try TorchZipReader.read(bytes), renamedOutput())
+    }
+
     func testDetectronPickleBuildsTheArraysBeforeTheDictionary() throws {
         let path = output("out.pkl")
         let stream = try XCTUnwrap(try DetectronPickleStream(destination: path, overwrite: false, candidates: source.map(\.tensor)))

@@ -67,6 +67,48 @@ final class TorchZipWriterTests: XCTestCase {
     }
 
     /// The data descriptor after a record repeats its CRC (PK\x07\x08 + CRC + sizes).
+    /// Records ended before their checksums were known (a streamed `.pth` whose checksum thread
+    /// fell behind) and settled afterwards give the same bytes as records ended with them; an
+    /// archive finished with one still unsettled is refused.
+    func testRecordsSettledLaterMatchRecordsEndedWithTheirChecksums() throws {
+        let folder = try temporaryFolder()
+        let payloads = (0..<3).map { WriterSamples.bytes(70_000 + 4_099 * $0, seed: UInt64(40 + $0), dtype: .uint8) }
+        func archive(_ name: String, settleLater: Bool) throws -> [UInt8] {
+            let path = folder + "/" + name
+            let sink = try AtomicFileWriter(destination: path)
+            let zip = ZipArchiveWriter(sink: sink)
+            var later: [(Int, UInt32)] = []
+            for (i, payload) in payloads.enumerated() {
+                let record = try zip.beginRecord(name: "a/data/\(i)", size: payload.count)
+                try sink.write(payload)
+                let crc = FastCRC32.checksum(payload)
+                if settleLater, i != 1, let index = try zip.endRecord(record, crc: nil) {
+                    later.append((index, crc))
+                } else {
+                    XCTAssertNil(try zip.endRecord(record, crc: crc))
+                }
+            }
+            try zip.addRecord(name: "a/version", bytes: Array("3\n".utf8))
+            for (index, crc) in later { try zip.settle(index, crc: crc) }
+            try zip.finish()
+            try sink.commit()
+            return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let direct = try archive("direct.pth", settleLater: false)
+        let settled = try archive("settled.pth", settleLater: true)
+        XCTAssertTrue(settled == direct, "settled archive differs")
+        let zip = try ZipDirectory(try MappedFile.map(path: folder + "/settled.pth"))
+        for (i, entry) in zip.entries.prefix(3).enumerated() { XCTAssertEqual(entry.crc32, payloads[i].withUnsafeBytes { CRC32.checksum($0) }, entry.name) }
+
+        let sink = try AtomicFileWriter(destination: folder + "/unsettled.pth")
+        let zip2 = ZipArchiveWriter(sink: sink)
+        let record = try zip2.beginRecord(name: "a/data/0", size: payloads[0].count)
+        try sink.write(payloads[0])
+        XCTAssertEqual(try zip2.endRecord(record, crc: nil), 0)
+        XCTAssertThrowsError(try zip2.finish())
+        sink.abort()
+    }
+
     private func descriptorCRC(_ bytes: ByteRegion, after end: Int) throws -> UInt32 {
         XCTAssertEqual(bytes.bytes.loadUnaligned(fromByteOffset: end, as: UInt32.self), 0x0807_4B50)
         return bytes.bytes.loadUnaligned(fromByteOffset: end + 4, as: UInt32.self)
