@@ -57,12 +57,14 @@ public enum FormatDetector {
     }
 
     /// A protobuf tag for one of NetParameter's fields 1–8 (name, V1 layers, inputs, …) or 100
-    /// (layer). With the wire type caffe.proto declares for the field it is a caffemodel; with
-    /// another, a damaged one (so that the protobuf reader names the fault), unless the file
-    /// starts as text does. Why the last rule: a tag byte for fields 1–8 is any of 0x08–0x47,
-    /// which many text files start with (`#` is field 4 with wire type 3); a comment-headed
-    /// `config.yaml` beside the weights was read as a damaged caffemodel and failed a whole zoo
-    /// conversion.
+    /// (layer), in a file that does not read as text. With the wire type caffe.proto declares for
+    /// the field it is a caffemodel; with another, a damaged one (so that the protobuf reader names
+    /// the fault). Why the text rule: a tag byte for fields 1–8 is any of 0x08–0x47, which many
+    /// text files start with: `#` (field 4, wire type 3), and with declared wire types a line feed
+    /// (the name), a space (input_dim), `"`, `2` or `B`. A comment-headed `config.yaml` beside the
+    /// weights was read as a damaged caffemodel and failed a whole zoo conversion. A declared tag
+    /// also needs a second line to count as text: a model cut short inside its name (`\n` as the
+    /// tag, then a length and printable bytes) keeps the protobuf reader's error.
     static func looksLikeCaffe(_ bytes: ByteRegion) -> Bool {
         let first = bytes[0]
         let layer = bytes.count >= 2 && first & 0xF8 == 0xA0 && bytes[1] == 0x06
@@ -74,7 +76,8 @@ public enum FormatDetector {
         case 5, 7: declared = wire == 0                // force_backward, debug_info
         default: declared = wire == 2                  // name, V1 layers, input, state, input_shape, layer
         }
-        return declared || !startsAsText(bytes)
+        guard startsAsText(bytes) else { return true }
+        return declared && !(1..<min(bytes.count, 256)).contains { bytes[$0] == 0x0A }
     }
 
     /// The first 256 bytes (or fewer) hold no control character but tab, line feed and carriage

@@ -54,8 +54,9 @@ final class CaffeTests: XCTestCase {
     }
 
     /// A caffemodel is recognised by NetParameter's first tag: with the wire type caffe.proto
-    /// declares, or another one in a binary file (a damaged model, whose reader then names the
-    /// fault); text starting with a byte of the same field numbers (`#`, a comment) is not one.
+    /// declares, unless the file reads as text of more than one line; with another, in a binary
+    /// file (a damaged model, whose reader then names the fault). Text starting with a byte of
+    /// the same field numbers (`#`, a line feed, a space) is not one.
     func testCaffeIsDetectedByFieldAndWireType() {
         func detect(_ bytes: [UInt8]) -> WeightFormat? { try? FormatDetector.detect(ByteRegion(copying: bytes)) }
         XCTAssertEqual(detect([0x0A, 0x01, 0x78]), .caffemodel, "name = \"x\"")
@@ -66,6 +67,15 @@ final class CaffeTests: XCTestCase {
         XCTAssertNil(detect(Array("# config\nMODEL: {}\n".utf8)), "'#' is field 4 with wire type 3")
         XCTAssertNil(detect(Array("---\nmodel: x\n".utf8)), "'-' is field 5 with wire type 5")
         XCTAssertNil(detect(Array("0.5 0.25\n".utf8)), "'0' is field 6 (a message) as a varint")
+        // Text whose first byte is a tag with the declared wire type is still text.
+        XCTAssertNil(detect(Array("\nMODEL:\n  TYPE: x\n".utf8)), "a line feed is field 1 (name) as a string")
+        XCTAssertNil(detect(Array("  stride: 2\n".utf8)), "a space is field 4 (input_dim) as a varint")
+        XCTAssertNil(detect(Array("\"weights\": 1\n".utf8)), "'\"' is field 4 packed")
+        XCTAssertNil(detect(Array("2 GPUs\n".utf8)), "'2' is field 6 (input_shape) as a message")
+        XCTAssertNil(detect(Array("BASE: x\n".utf8)), "'B' is field 8 (input_shape) as a message")
+        XCTAssertEqual(detect([0x0A, 0x09] + Array("ResNet-50".utf8) + [0xA2, 0x06, 0x05, 0x0A, 0x03] + Array("c1x".utf8)), .caffemodel,
+                       "a name whose length is a tab, then a layer: the layer's lengths are control bytes")
+        XCTAssertEqual(detect([0x0A, 0x64] + Array("abc".utf8)), .caffemodel, "cut short inside its name: printable, one line")
     }
 
     func testTypedNetExposesMappingParameters() throws {

@@ -22,6 +22,10 @@ final class ZooConverterTests: XCTestCase {
         // tag for one of Caffe's fields, once taken for a damaged caffemodel.
         try Data("# Mask R-CNN, R-50-FPN\nMODEL:\n  WEIGHTS: model.pth\n".utf8).write(to: nested.appendingPathComponent("config.yaml"))
         try Data("# mmdetection\n_base_ = './base.py'\n".utf8).write(to: zoo.appendingPathComponent("config.py"))
+        // And text whose first byte is such a tag with the wire type Caffe declares for it: a line
+        // feed is NetParameter's name, a space its input_dim.
+        try Data("\nMODEL:\n  WEIGHTS: model.pth\n".utf8).write(to: nested.appendingPathComponent("blank-first.yaml"))
+        try Data("  indented: true\n".utf8).write(to: nested.appendingPathComponent("indented.yaml"))
         let out = zoo.appendingPathComponent("out")
 
         var request = ZooConverter.Request(sources: [zoo.path], outputFolder: out.path, format: .pickle, jobs: 2)
