@@ -38,8 +38,8 @@ final class StreamedSources: @unchecked Sendable {
     /// Output bytes (start and length) → the streamed tensor planned for them.
     private var owners: [Span: Int] = [:]
     private let checksums: ChecksumPipeline?
-    /// The writer's position in the streamed tensors' bytes, pacing the checksums.
-    private let progress = WriteProgress()
+    /// The writer's position in the streamed tensors' bytes, pacing the checksums (nil without).
+    private let progress: WriteProgress?
     private let prefaulting = StopFlag()
     /// Tests: when set before `start`, the thread waits for it before writing anything (so that
     /// the plan can arrive first).
@@ -72,7 +72,9 @@ final class StreamedSources: @unchecked Sendable {
         }
         let regions = tensors.map(WriterTensorBytes.littleEndian)
         // In the order written: the checksums read each region anyway, so they bring it in.
-        self.checksums = checksums ? ChecksumPipeline(regions, prefault: true, pacedBy: progress, afterWriter: checksumsAfterWriter) : nil
+        let progress = checksums ? WriteProgress() : nil
+        self.progress = progress
+        self.checksums = progress.map { ChecksumPipeline(regions, prefault: true, pacedBy: $0, afterWriter: checksumsAfterWriter) }
         if !checksums {
             Thread.detachNewThread { [prefaulting] in
                 for region in regions where !prefaulting.stopped { region.prefault() }
@@ -99,19 +101,20 @@ final class StreamedSources: @unchecked Sendable {
                 for (i, tensor) in tensors.enumerated() {
                     defer {
                         start += tensor.byteCount
-                        progress.advance(to: start)
+                        progress?.advance(to: start)
                     }
                     guard let go = shouldWrite(i) else { break }
                     guard go else { continue }
                     try work.before(i, tensor)
-                    try sink.write(WriterTensorBytes.littleEndian(tensor)) { [progress, start] in progress.advance(to: start + $0) }
+                    try sink.write(WriterTensorBytes.littleEndian(tensor),
+                                   reporting: progress.map { progress in { [start] in progress.advance(to: start + $0) } })
                     try work.after(i, tensor)
                     written[i] = true
                 }
             } catch {
                 failure = error
             }
-            progress.end()
+            progress?.end()
             done.signal()
         }
     }
@@ -234,7 +237,7 @@ final class StreamedSources: @unchecked Sendable {
         prefaulting.stop()
         checksums?.cancel()
         // A stream never started has no writer to move the paced checksums on.
-        progress.end()
+        progress?.end()
     }
 
     deinit { abort() }
